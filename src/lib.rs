@@ -1,0 +1,127 @@
+//! Receive screenshot-API capture callbacks and stream them, verified, into
+//! any object store.
+//!
+//! A capture service renders a page, then POSTs the image or PDF to your
+//! callback URL as `multipart/form-data` with the fields `callback_secret`,
+//! `status`, `token`, `format` and `file`. shotsink is that callback handler
+//! as a tower [`Layer`](tower_layer::Layer)/[`Service`](tower_service::Service):
+//! it checks the secret in constant time, checks that the file's bytes are
+//! the format it claims, and streams it into an [`object_store::ObjectStore`]
+//! (S3 and compatibles, GCS, Azure, local disk, memory) with bounded memory.
+//! Nothing unverified becomes visible: small files go up as one put once
+//! checked, large ones as a multipart upload that is completed only when
+//! every check passed and aborted otherwise.
+//!
+//! # Example
+//!
+//! ```
+//! use std::sync::Arc;
+//!
+//! use axum::{Router, routing::post, Extension};
+//! use object_store::{memory::InMemory, ObjectStore};
+//! use shotsink::{CaptureSink, Outcome};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+//! let sink = CaptureSink::builder(store)
+//!     .secret("your_secret_here")
+//!     .build()?;
+//!
+//! // As the endpoint itself:
+//! let app: Router = Router::new().route_service("/callback", sink.service());
+//!
+//! // Or in front of your own handler, which receives the outcome:
+//! async fn record_capture(Extension(outcome): Extension<Outcome>) -> &'static str {
+//!     match outcome {
+//!         Outcome::Stored(capture) => { /* save capture.key for capture.token */ "stored" }
+//!         _ => "acknowledged",
+//!     }
+//! }
+//! let app: Router = Router::new().route("/callback", post(record_capture).layer(sink.layer()));
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The pipeline can be driven directly, which is how the tests and other
+//! frameworks use it:
+//!
+//! ```
+//! # use std::sync::Arc;
+//! # use object_store::{memory::InMemory, ObjectStore, ObjectStoreExt};
+//! # use shotsink::{CaptureSink, Outcome};
+//! use http::{Request, StatusCode};
+//! use tower::ServiceExt;
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+//! let sink = CaptureSink::builder(store.clone()).secret("s3cret").build()?;
+//!
+//! let body = "--B\r\n\
+//!     Content-Disposition: form-data; name=\"callback_secret\"\r\n\r\ns3cret\r\n--B\r\n\
+//!     Content-Disposition: form-data; name=\"status\"\r\n\r\nOK\r\n--B\r\n\
+//!     Content-Disposition: form-data; name=\"token\"\r\n\r\nAbc123\r\n--B\r\n\
+//!     Content-Disposition: form-data; name=\"format\"\r\n\r\npdf\r\n--B\r\n\
+//!     Content-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n\
+//!     %PDF-1.4 ...\r\n--B--\r\n";
+//! let request = Request::post("/callback")
+//!     .header("content-type", "multipart/form-data; boundary=B")
+//!     .body(http_body_util::Full::new(bytes::Bytes::from(body)))?;
+//!
+//! let response = sink.service().oneshot(request).await?;
+//! assert_eq!(response.status(), StatusCode::OK);
+//!
+//! let today = chrono::Utc::now().format("%Y/%m/%d");
+//! let key = format!("screenshots/{today}/Abc123.pdf").into();
+//! assert_eq!(store.get(&key).await?.bytes().await?.as_ref(), b"%PDF-1.4 ...");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Answers
+//!
+//! | outcome | status |
+//! |---|---|
+//! | stored, or render failure (`status` other than `OK`) acknowledged | 200 |
+//! | malformed form, missing field, empty token | 400 |
+//! | missing or wrong `callback_secret` | 403 |
+//! | not `POST` | 405 |
+//! | a size limit exceeded | 413 |
+//! | not multipart, or a file that is not the declared / an accepted format | 415 |
+//! | the sink failed on its own | 500 |
+//! | the object store failed (the sender should retry) | 502 |
+//!
+//! # Cargo features
+//!
+//! | feature | enables |
+//! |---|---|
+//! | `aws` | `object_store`'s S3 client (AWS and S3-compatible providers) |
+//! | `gcp` | `object_store`'s Google Cloud Storage client |
+//! | `azure` | `object_store`'s Azure Blob Storage client |
+//!
+//! `LocalFileSystem` and `InMemory` are always available.
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod error;
+mod format;
+mod key;
+mod outcome;
+mod pipeline;
+mod secret;
+mod service;
+mod sink;
+mod upload;
+
+pub use error::ConfigError;
+pub use format::{Format, UnknownFormat};
+pub use key::{KeyContext, KeyLayout};
+pub use outcome::{Outcome, Rejection, RejectionKind, RenderFailure, StoredCapture};
+pub use secret::Secret;
+pub use service::{Acknowledge, Capture, CaptureLayer, ResponseBody, ResponseFuture};
+pub use sink::{CaptureSink, CaptureSinkBuilder};
+
+/// The store types users most often need, re-exported so that a matching
+/// `object_store` version is always at hand.
+pub use object_store;

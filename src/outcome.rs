@@ -1,0 +1,189 @@
+//! What became of a callback: stored, render failure acknowledged, or rejected.
+
+use std::borrow::Cow;
+use std::error::Error as StdError;
+use std::fmt;
+use std::sync::Arc;
+
+use http::StatusCode;
+use object_store::path::Path;
+
+use crate::Format;
+
+/// The result of receiving one callback.
+///
+/// In middleware mode it is inserted into the request extensions before the
+/// inner service is called (for [`Outcome::Stored`] and
+/// [`Outcome::RenderFailed`]); a rejection is answered by the sink itself and
+/// the [`Rejection`] is put in the response extensions. Every outcome is also
+/// logged through `tracing`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Outcome {
+    /// The file was verified and stored.
+    Stored(StoredCapture),
+    /// The sender reported a failed render (`status` other than `OK`);
+    /// nothing was stored and the callback is acknowledged with 200.
+    RenderFailed(RenderFailure),
+    /// The callback was refused; nothing was stored.
+    Rejected(Rejection),
+}
+
+impl Outcome {
+    /// The HTTP status the sender is answered with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Outcome::Stored(_) | Outcome::RenderFailed(_) => StatusCode::OK,
+            Outcome::Rejected(r) => r.status(),
+        }
+    }
+
+    /// The capture's token, when the callback carried a usable one.
+    pub fn token(&self) -> Option<&str> {
+        match self {
+            Outcome::Stored(s) => Some(&s.token),
+            Outcome::RenderFailed(r) => r.token.as_deref(),
+            Outcome::Rejected(_) => None,
+        }
+    }
+}
+
+/// A capture that landed in the store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StoredCapture {
+    /// The object's key.
+    pub key: Path,
+    /// The capture's token, reduced to `[A-Za-z0-9]`.
+    pub token: String,
+    /// The format the file's bytes were identified as.
+    pub format: Format,
+    /// The number of bytes stored.
+    pub size: u64,
+    /// The store's entity tag for the new object, if it returns one.
+    pub e_tag: Option<String>,
+    /// The store's version of the new object, if it is versioned.
+    pub version: Option<String>,
+}
+
+impl StoredCapture {
+    /// The object's `Content-Type`, from the verified format.
+    pub fn content_type(&self) -> &'static str {
+        self.format.content_type()
+    }
+}
+
+/// A render failure reported by the sender.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RenderFailure {
+    /// The capture's token, reduced to `[A-Za-z0-9]`, if one was sent.
+    pub token: Option<String>,
+    /// The `status` value the sender reported.
+    pub status: String,
+}
+
+/// Why a callback was refused.
+///
+/// Each kind maps to one HTTP status; the mapping lives in
+/// [`RejectionKind::status`] and nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RejectionKind {
+    /// The request was not a `POST` (405).
+    MethodNotAllowed,
+    /// The body is not `multipart/form-data` (415).
+    NotMultipart,
+    /// The form is malformed or misses a required field (400).
+    Malformed,
+    /// The callback secret is missing or wrong (403).
+    Forbidden,
+    /// A size limit was exceeded (413).
+    TooLarge,
+    /// The file is not an accepted format, or not the declared one (415).
+    UnsupportedType,
+    /// The object store failed (502).
+    StoreFailed,
+    /// The sink could not finish for a reason of its own (500).
+    Internal,
+}
+
+impl RejectionKind {
+    /// The HTTP status for this kind of rejection.
+    pub fn status(self) -> StatusCode {
+        match self {
+            RejectionKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            RejectionKind::NotMultipart | RejectionKind::UnsupportedType => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            RejectionKind::Malformed => StatusCode::BAD_REQUEST,
+            RejectionKind::Forbidden => StatusCode::FORBIDDEN,
+            RejectionKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            RejectionKind::StoreFailed => StatusCode::BAD_GATEWAY,
+            RejectionKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+/// A refused callback: its kind, a short reason for the sender, and the
+/// underlying error where there is one.
+#[derive(Clone)]
+pub struct Rejection {
+    kind: RejectionKind,
+    reason: Cow<'static, str>,
+    source: Option<Arc<dyn StdError + Send + Sync>>,
+}
+
+impl Rejection {
+    pub(crate) fn new(kind: RejectionKind, reason: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            kind,
+            reason: reason.into(),
+            source: None,
+        }
+    }
+
+    pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
+        self.source = Some(Arc::new(source));
+        self
+    }
+
+    /// What kind of rejection this is.
+    pub fn kind(&self) -> RejectionKind {
+        self.kind
+    }
+
+    /// The HTTP status the sender is answered with.
+    pub fn status(&self) -> StatusCode {
+        self.kind.status()
+    }
+
+    /// The short plain-text reason sent in the response body.
+    pub fn reason(&self) -> &str {
+        &self.reason
+    }
+}
+
+impl fmt::Debug for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rejection")
+            .field("kind", &self.kind)
+            .field("reason", &self.reason)
+            .field("source", &self.source.as_ref().map(|s| s.to_string()))
+            .finish()
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+
+impl StdError for Rejection {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        self.source
+            .as_deref()
+            .map(|s| s as &(dyn StdError + 'static))
+    }
+}

@@ -1,0 +1,259 @@
+//! The sink and its builder.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use bytes::Bytes;
+use futures_util::Stream;
+use http::HeaderMap;
+use object_store::ObjectStore;
+
+use crate::pipeline::{self, BoxError};
+use crate::{Acknowledge, Capture, CaptureLayer, ConfigError, KeyLayout, Outcome, Secret};
+
+const KIB: usize = 1024;
+const MIB: usize = 1024 * KIB;
+
+/// Size limits and upload tuning. Defaults are documented on each builder
+/// setter.
+#[derive(Debug, Clone)]
+pub(crate) struct Limits {
+    pub(crate) max_file_size: u64,
+    pub(crate) max_text_field_size: usize,
+    pub(crate) max_fields: usize,
+    pub(crate) part_size: usize,
+    pub(crate) max_parts_in_flight: usize,
+    pub(crate) max_unverified_file_size: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_file_size: 64 * MIB as u64,
+            max_text_field_size: 4 * KIB,
+            max_fields: 16,
+            part_size: 8 * MIB,
+            max_parts_in_flight: 2,
+            max_unverified_file_size: 8 * MIB,
+        }
+    }
+}
+
+/// Everything a sink needs, shared by its clones.
+pub(crate) struct Config {
+    pub(crate) store: Arc<dyn ObjectStore>,
+    pub(crate) secrets: Vec<Secret>,
+    pub(crate) layout: KeyLayout,
+    pub(crate) limits: Limits,
+    /// Learned at run time: set once the store refused object attributes.
+    pub(crate) attributes_unsupported: AtomicBool,
+}
+
+/// Receives capture callbacks and stores their files.
+///
+/// Built once with [`CaptureSink::builder`], cheap to clone (an `Arc`
+/// inside), and mounted as an endpoint with [`CaptureSink::service`] or in
+/// front of a handler with [`CaptureSink::layer`]. Other frameworks call
+/// [`CaptureSink::receive`] directly.
+///
+/// See the [crate documentation](crate) for an example.
+#[derive(Clone)]
+pub struct CaptureSink {
+    config: Arc<Config>,
+}
+
+impl CaptureSink {
+    /// Starts configuring a sink that stores into `store`.
+    pub fn builder(store: Arc<dyn ObjectStore>) -> CaptureSinkBuilder {
+        CaptureSinkBuilder {
+            store,
+            secrets: Vec::new(),
+            layout: KeyLayout::default(),
+            limits: Limits::default(),
+            error: None,
+        }
+    }
+
+    /// The endpoint form: a service that answers the sender itself (200
+    /// with a one-line plain-text body, or the rejection).
+    pub fn service(&self) -> Capture<Acknowledge> {
+        Capture::new(self.clone(), Acknowledge)
+    }
+
+    /// The middleware form: stores, then calls the inner service with the
+    /// [`Outcome`] in the request extensions.
+    pub fn layer(&self) -> CaptureLayer {
+        CaptureLayer::new(self.clone())
+    }
+
+    /// The store captures are written to.
+    pub fn store(&self) -> &Arc<dyn ObjectStore> {
+        &self.config.store
+    }
+
+    /// Receives one callback from its headers and body stream, for
+    /// frameworks that are not tower-based. The method is not checked here.
+    ///
+    /// Requires a Tokio runtime: parts of large files are uploaded in tasks.
+    pub async fn receive<S, E>(&self, headers: &HeaderMap, body: S) -> Outcome
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        pipeline::receive(self.config.clone(), headers, body).await
+    }
+}
+
+impl fmt::Debug for CaptureSink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaptureSink")
+            .field("store", &format_args!("{}", self.config.store))
+            .field("secrets", &self.config.secrets)
+            .field("layout", &self.config.layout)
+            .field("limits", &self.config.limits)
+            .finish()
+    }
+}
+
+/// Configures a [`CaptureSink`]; every setting is validated in
+/// [`build`](Self::build).
+#[must_use]
+pub struct CaptureSinkBuilder {
+    store: Arc<dyn ObjectStore>,
+    secrets: Vec<Secret>,
+    layout: KeyLayout,
+    limits: Limits,
+    error: Option<ConfigError>,
+}
+
+impl CaptureSinkBuilder {
+    /// Adds a callback secret. Call it again (or use [`secrets`](Self::secrets))
+    /// to accept several at once while rotating. An empty secret makes
+    /// `build` fail.
+    pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        match Secret::new(secret) {
+            Ok(secret) => self.secrets.push(secret),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Adds several callback secrets.
+    pub fn secrets<I>(self, secrets: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        secrets.into_iter().fold(self, |b, s| b.secret(s))
+    }
+
+    /// Sets the key layout. Default: `screenshots/YYYY/MM/DD/<token>.<ext>`.
+    pub fn key_layout(mut self, layout: KeyLayout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// Shorthand for `key_layout(KeyLayout::with_prefix(prefix)?)`: keeps the
+    /// dated layout under another prefix.
+    pub fn key_prefix(mut self, prefix: &str) -> Self {
+        match KeyLayout::with_prefix(prefix) {
+            Ok(layout) => self.layout = layout,
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Largest file accepted, in bytes; a larger one is answered 413 and
+    /// nothing is stored. Default: 64 MiB.
+    pub fn max_file_size(mut self, bytes: u64) -> Self {
+        self.limits.max_file_size = bytes;
+        self
+    }
+
+    /// Largest text field (`callback_secret`, `status`, `token`, `format`,
+    /// or any other) in bytes. Default: 4 KiB.
+    pub fn max_text_field_size(mut self, bytes: usize) -> Self {
+        self.limits.max_text_field_size = bytes;
+        self
+    }
+
+    /// Most form fields accepted in one callback. Default: 16.
+    pub fn max_fields(mut self, count: usize) -> Self {
+        self.limits.max_fields = count;
+        self
+    }
+
+    /// Size of each multipart-upload part, and the size up to which a file
+    /// goes up as one put. S3 and most compatible stores need at least
+    /// 5 MiB. Default: 8 MiB.
+    pub fn part_size(mut self, bytes: usize) -> Self {
+        self.limits.part_size = bytes;
+        self
+    }
+
+    /// Parts uploaded concurrently for one file. Memory per callback is at
+    /// most `part_size * (max_parts_in_flight + 1)`. Default: 2.
+    pub fn max_parts_in_flight(mut self, parts: usize) -> Self {
+        self.limits.max_parts_in_flight = parts;
+        self
+    }
+
+    /// A file that arrives before `callback_secret` and `token` cannot be
+    /// verified or placed yet: it is held in memory up to this many bytes,
+    /// and refused with 413 past it. Default: 8 MiB.
+    pub fn max_unverified_file_size(mut self, bytes: usize) -> Self {
+        self.limits.max_unverified_file_size = bytes;
+        self
+    }
+
+    /// Validates the configuration and builds the sink.
+    pub fn build(self) -> Result<CaptureSink, ConfigError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.secrets.is_empty() {
+            return Err(ConfigError::NoSecret);
+        }
+        let l = &self.limits;
+        let positive = [
+            ("max_file_size", l.max_file_size == 0),
+            ("max_text_field_size", l.max_text_field_size == 0),
+            ("max_fields", l.max_fields < 5),
+            ("part_size", l.part_size == 0),
+            ("max_parts_in_flight", l.max_parts_in_flight == 0),
+        ];
+        if let Some((name, _)) = positive.iter().find(|(_, bad)| *bad) {
+            let reason = if *name == "max_fields" {
+                "must allow at least the five protocol fields"
+            } else {
+                "must be greater than zero"
+            };
+            return Err(ConfigError::InvalidLimit { name, reason });
+        }
+        Ok(CaptureSink {
+            config: Arc::new(Config {
+                store: self.store,
+                secrets: self.secrets,
+                layout: self.layout,
+                limits: self.limits,
+                attributes_unsupported: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    fn fail(&mut self, error: ConfigError) {
+        self.error.get_or_insert(error);
+    }
+}
+
+impl fmt::Debug for CaptureSinkBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaptureSinkBuilder")
+            .field("store", &format_args!("{}", self.store))
+            .field("secrets", &self.secrets)
+            .field("layout", &self.layout)
+            .field("limits", &self.limits)
+            .finish()
+    }
+}

@@ -1,0 +1,248 @@
+//! Streaming a verified file into the store: one put for a small file, a
+//! multipart upload with bounded parts in flight for a large one, aborted on
+//! every path that does not complete it.
+
+use std::mem;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+
+use bytes::Bytes;
+use object_store::path::Path;
+use object_store::{
+    Attribute, AttributeValue, Attributes, MultipartUpload, PutMultipartOptions, PutOptions,
+    PutPayload, PutResult,
+};
+use tokio::task::JoinSet;
+
+use crate::Format;
+use crate::sink::Config;
+
+/// One object being written.
+///
+/// Bytes collect in `pending` until a full part is there. A file that never
+/// exceeds one part goes up as a single put in [`Upload::finish`]; past that,
+/// a multipart upload is created and parts of exactly `part_size` bytes are
+/// sent as tasks, at most `max_parts_in_flight` at a time. Memory held is
+/// therefore at most `part_size * (max_parts_in_flight + 1)`.
+///
+/// Dropping an `Upload` that has a multipart upload open (the request future
+/// was dropped, say, because the client went away) aborts it in a task of
+/// its own, so no orphan parts are left behind on S3 or GCS.
+pub(crate) struct Upload {
+    target: Target,
+    pending: Vec<Bytes>,
+    pending_len: usize,
+    size: u64,
+    multipart: Option<Multipart>,
+}
+
+/// Where the object goes; kept apart from the upload state so that store
+/// calls borrow only this (`Sync`) part across their awaits.
+struct Target {
+    config: Arc<Config>,
+    key: Path,
+    format: Format,
+}
+
+struct Multipart {
+    upload: Box<dyn MultipartUpload>,
+    parts: JoinSet<object_store::Result<()>>,
+}
+
+impl Upload {
+    pub(crate) fn new(config: Arc<Config>, key: Path, format: Format) -> Self {
+        Self {
+            target: Target {
+                config,
+                key,
+                format,
+            },
+            pending: Vec::new(),
+            pending_len: 0,
+            size: 0,
+            multipart: None,
+        }
+    }
+
+    pub(crate) fn key(&self) -> &Path {
+        &self.target.key
+    }
+
+    pub(crate) fn size(&self) -> u64 {
+        self.size
+    }
+
+    /// Takes the next bytes of the file. Splitting `Bytes` is zero-copy, so
+    /// the parts reference the buffers multer handed over.
+    pub(crate) async fn write(&mut self, mut data: Bytes) -> object_store::Result<()> {
+        let part_size = self.target.config.limits.part_size;
+        self.size += data.len() as u64;
+        while !data.is_empty() {
+            // A full part is only sent once more data shows the file goes on,
+            // so a file of exactly one part still goes up as a single put.
+            if self.pending_len == part_size {
+                self.send_part().await?;
+            }
+            let take = (part_size - self.pending_len).min(data.len());
+            let head = if take == data.len() {
+                mem::take(&mut data)
+            } else {
+                data.split_to(take)
+            };
+            self.pending_len += head.len();
+            self.pending.push(head);
+        }
+        Ok(())
+    }
+
+    async fn send_part(&mut self) -> object_store::Result<()> {
+        if self.multipart.is_none() {
+            let upload = self.target.start_multipart().await?;
+            self.multipart = Some(Multipart {
+                upload,
+                parts: JoinSet::new(),
+            });
+        }
+        let max_in_flight = self.target.config.limits.max_parts_in_flight;
+        let payload = self.take_pending();
+        let Some(m) = self.multipart.as_mut() else {
+            unreachable!("multipart upload was created above")
+        };
+        while m.parts.len() >= max_in_flight {
+            join_one(&mut m.parts).await?;
+        }
+        m.parts.spawn(m.upload.put_part(payload));
+        Ok(())
+    }
+
+    fn take_pending(&mut self) -> PutPayload {
+        self.pending_len = 0;
+        mem::take(&mut self.pending).into_iter().collect()
+    }
+
+    /// Writes what remains and makes the object visible.
+    pub(crate) async fn finish(mut self) -> object_store::Result<PutResult> {
+        if self.multipart.is_none() {
+            let payload = self.take_pending();
+            return self.target.put(payload).await;
+        }
+        let result = self.complete_multipart().await;
+        if result.is_err() {
+            self.abort().await;
+        }
+        result
+    }
+
+    async fn complete_multipart(&mut self) -> object_store::Result<PutResult> {
+        let last = (self.pending_len > 0).then(|| self.take_pending());
+        let Some(m) = self.multipart.as_mut() else {
+            unreachable!("finish checked for a multipart upload")
+        };
+        if let Some(last) = last {
+            m.parts.spawn(m.upload.put_part(last));
+        }
+        while !m.parts.is_empty() {
+            join_one(&mut m.parts).await?;
+        }
+        let result = m.upload.complete().await?;
+        self.multipart = None;
+        Ok(result)
+    }
+
+    /// Discards the upload: in-flight parts are cancelled and the multipart
+    /// upload, if one was opened, is aborted. Nothing was made visible.
+    pub(crate) async fn abort(mut self) {
+        if let Some(m) = self.multipart.take() {
+            abort_multipart(m, &self.target.key).await;
+        }
+    }
+}
+
+impl Target {
+    async fn start_multipart(&self) -> object_store::Result<Box<dyn MultipartUpload>> {
+        let store = &self.config.store;
+        if let Some(attributes) = self.attributes() {
+            let opts = PutMultipartOptions {
+                attributes,
+                ..Default::default()
+            };
+            match store.put_multipart_opts(&self.key, opts).await {
+                Err(object_store::Error::NotImplemented { .. }) => self.attributes_unsupported(),
+                other => return other,
+            }
+        }
+        store
+            .put_multipart_opts(&self.key, PutMultipartOptions::default())
+            .await
+    }
+
+    async fn put(&self, payload: PutPayload) -> object_store::Result<PutResult> {
+        let store = &self.config.store;
+        if let Some(attributes) = self.attributes() {
+            let opts = PutOptions {
+                attributes,
+                ..Default::default()
+            };
+            match store.put_opts(&self.key, payload.clone(), opts).await {
+                Err(object_store::Error::NotImplemented { .. }) => self.attributes_unsupported(),
+                other => return other,
+            }
+        }
+        store
+            .put_opts(&self.key, payload, PutOptions::default())
+            .await
+    }
+
+    /// The attributes to send, or `None` once the store has shown it takes
+    /// none (`LocalFileSystem` refuses every attribute; its keys carry the
+    /// extension instead).
+    fn attributes(&self) -> Option<Attributes> {
+        if self.config.attributes_unsupported.load(Ordering::Relaxed) {
+            return None;
+        }
+        Some(Attributes::from_iter([(
+            Attribute::ContentType,
+            AttributeValue::from(self.format.content_type()),
+        )]))
+    }
+
+    fn attributes_unsupported(&self) {
+        tracing::debug!(store = %self.config.store, "store takes no object attributes; storing without them");
+        self.config
+            .attributes_unsupported
+            .store(true, Ordering::Relaxed);
+    }
+}
+
+async fn join_one(parts: &mut JoinSet<object_store::Result<()>>) -> object_store::Result<()> {
+    match parts.join_next().await {
+        Some(Ok(result)) => result,
+        Some(Err(e)) => Err(object_store::Error::JoinError { source: e }),
+        None => Ok(()),
+    }
+}
+
+async fn abort_multipart(mut m: Multipart, key: &Path) {
+    m.parts.shutdown().await;
+    match m.upload.abort().await {
+        Ok(()) => tracing::debug!(%key, "multipart upload aborted"),
+        Err(error) => tracing::warn!(%key, %error, "multipart upload could not be aborted"),
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        let Some(m) = self.multipart.take() else {
+            return;
+        };
+        let key = self.target.key.clone();
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(async move { abort_multipart(m, &key).await });
+            }
+            Err(_) => {
+                tracing::warn!(%key, "multipart upload dropped outside a runtime; not aborted")
+            }
+        }
+    }
+}

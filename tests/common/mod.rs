@@ -1,0 +1,259 @@
+//! Helpers shared by the integration tests: fixtures, multipart bodies,
+//! requests, store inspection, and an S3 server in process.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use http::Request;
+use http_body_util::{Full, StreamBody};
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt};
+
+pub const SECRET: &str = "test-secret-7f3a";
+pub const BOUNDARY: &str = "shotsink-test-boundary-d1b4";
+
+pub fn fixture(name: &str) -> Bytes {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name);
+    Bytes::from(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+}
+
+/// The five fixtures: file name, declared format, expected extension and
+/// content type.
+pub const FIXTURES: [(&str, &str, &str, &str); 5] = [
+    ("capture.png", "png", "png", "image/png"),
+    ("capture.jpg", "jpg", "jpg", "image/jpeg"),
+    ("capture.webp", "webp", "webp", "image/webp"),
+    ("capture.avif", "avif", "avif", "image/avif"),
+    ("capture.pdf", "pdf", "pdf", "application/pdf"),
+];
+
+/// A generated PDF of `len` bytes: a real header followed by varied bytes.
+pub fn large_pdf(len: usize) -> Bytes {
+    let mut data = Vec::with_capacity(len);
+    data.extend_from_slice(b"%PDF-1.4\n");
+    let mut x: u32 = 0x1234_5678;
+    while data.len() < len {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    data.truncate(len);
+    Bytes::from(data)
+}
+
+/// One part of a multipart form.
+#[derive(Clone)]
+pub enum Part {
+    Text(&'static str, String),
+    File(&'static str, Bytes),
+}
+
+pub fn text(name: &'static str, value: impl Into<String>) -> Part {
+    Part::Text(name, value.into())
+}
+
+pub fn file(data: Bytes) -> Part {
+    Part::File("file", data)
+}
+
+/// The fields of a valid callback, file last.
+pub fn callback(token: &str, format: &str, data: Bytes) -> Vec<Part> {
+    vec![
+        text("callback_secret", SECRET),
+        text("status", "OK"),
+        text("token", token),
+        text("format", format),
+        file(data),
+    ]
+}
+
+/// The same fields with the file first.
+pub fn callback_file_first(token: &str, format: &str, data: Bytes) -> Vec<Part> {
+    let mut parts = callback(token, format, data);
+    parts.rotate_right(1);
+    parts
+}
+
+pub fn multipart_body(parts: &[Part]) -> Bytes {
+    let mut body = Vec::new();
+    for part in parts {
+        body.extend_from_slice(format!("--{BOUNDARY}\r\n").as_bytes());
+        match part {
+            Part::Text(name, value) => {
+                body.extend_from_slice(
+                    format!("Content-Disposition: form-data; name=\"{name}\"\r\n\r\n").as_bytes(),
+                );
+                body.extend_from_slice(value.as_bytes());
+            }
+            Part::File(name, data) => {
+                body.extend_from_slice(
+                    format!(
+                        "Content-Disposition: form-data; name=\"{name}\"; filename=\"capture\"\r\n\
+                         Content-Type: application/octet-stream\r\n\r\n"
+                    )
+                    .as_bytes(),
+                );
+                body.extend_from_slice(data);
+            }
+        }
+        body.extend_from_slice(b"\r\n");
+    }
+    body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+    Bytes::from(body)
+}
+
+pub fn content_type() -> String {
+    format!("multipart/form-data; boundary={BOUNDARY}")
+}
+
+pub fn request(parts: &[Part]) -> Request<Full<Bytes>> {
+    Request::post("/callback")
+        .header("content-type", content_type())
+        .body(Full::new(multipart_body(parts)))
+        .unwrap()
+}
+
+pub type ChunkedBody =
+    StreamBody<stream::BoxStream<'static, Result<http_body::Frame<Bytes>, std::io::Error>>>;
+
+/// A request whose body arrives in 64 KiB chunks, optionally cut off after
+/// `cut_at` bytes with a connection error, the way a client that goes away
+/// mid-upload looks to the server.
+pub fn chunked_request(parts: &[Part], cut_at: Option<usize>) -> Request<ChunkedBody> {
+    let body = multipart_body(parts);
+    let len = cut_at.unwrap_or(body.len()).min(body.len());
+    let chunks: Vec<Result<Bytes, std::io::Error>> = (0..len)
+        .step_by(64 * 1024)
+        .map(|i| Ok(body.slice(i..(i + 64 * 1024).min(len))))
+        .chain(cut_at.map(|_| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "client went away",
+            ))
+        }))
+        .collect();
+    let frames = stream::iter(chunks).map_ok(http_body::Frame::data).boxed();
+    Request::post("/callback")
+        .header("content-type", content_type())
+        .body(StreamBody::new(frames))
+        .unwrap()
+}
+
+/// The key a capture is stored at today.
+pub fn key_today(token: &str, ext: &str) -> Path {
+    let today = chrono::Utc::now().format("%Y/%m/%d");
+    Path::from(format!("screenshots/{today}/{token}.{ext}"))
+}
+
+pub async fn all_keys(store: &dyn ObjectStore) -> Vec<String> {
+    let mut keys: Vec<String> = store
+        .list(None)
+        .map_ok(|meta| meta.location.to_string())
+        .try_collect()
+        .await
+        .unwrap();
+    keys.sort();
+    keys
+}
+
+pub async fn body_text<B>(response: http::Response<B>) -> String
+where
+    B: http_body::Body,
+    B::Error: std::fmt::Debug,
+{
+    use http_body_util::BodyExt;
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}
+
+pub fn memory() -> Arc<dyn ObjectStore> {
+    Arc::new(object_store::memory::InMemory::new())
+}
+
+pub async fn stored_bytes(store: &dyn ObjectStore, key: &Path) -> Bytes {
+    store.get(key).await.unwrap().bytes().await.unwrap()
+}
+
+/// An S3 protocol server in process: `s3s` over a directory, on a
+/// loopback port, with SigV4 authentication.
+pub struct S3Server {
+    pub addr: SocketAddr,
+    pub root: tempfile::TempDir,
+    task: tokio::task::JoinHandle<()>,
+}
+
+pub const S3_BUCKET: &str = "captures";
+
+impl S3Server {
+    pub async fn start() -> Self {
+        use hyper_util::rt::{TokioExecutor, TokioIo};
+        use hyper_util::server::conn::auto::Builder;
+
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir(root.path().join(S3_BUCKET)).unwrap();
+        let fs = s3s_fs::FileSystem::new(root.path()).unwrap();
+        let mut builder = s3s::service::S3ServiceBuilder::new(fs);
+        builder.set_auth(s3s::auth::SimpleAuth::from_single(
+            "test-access",
+            "test-secret-key",
+        ));
+        let service = builder.build();
+
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((socket, _)) = listener.accept().await else {
+                    continue;
+                };
+                let service = service.clone();
+                tokio::spawn(async move {
+                    let _ = Builder::new(TokioExecutor::new())
+                        .serve_connection(TokioIo::new(socket), service)
+                        .await;
+                });
+            }
+        });
+        Self { addr, root, task }
+    }
+
+    /// `object_store`'s real S3 client, pointed at this server.
+    pub fn store(&self) -> Arc<dyn ObjectStore> {
+        Arc::new(
+            object_store::aws::AmazonS3Builder::new()
+                .with_endpoint(format!("http://{}", self.addr))
+                .with_allow_http(true)
+                .with_region("us-east-1")
+                .with_bucket_name(S3_BUCKET)
+                .with_access_key_id("test-access")
+                .with_secret_access_key("test-secret-key")
+                .with_virtual_hosted_style_request(false)
+                .build()
+                .unwrap(),
+        )
+    }
+
+    /// Files the server keeps for multipart uploads in progress: parts and
+    /// upload records. Empty once every upload was completed or aborted.
+    pub fn upload_leftovers(&self) -> Vec<String> {
+        std::fs::read_dir(self.root.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(".upload"))
+            .collect()
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,131 @@
+//! Against a real S3 protocol server in process (`s3s` + `s3s-fs` on a
+//! loopback port), through `object_store`'s real S3 client.
+
+mod common;
+
+use common::*;
+use http::StatusCode;
+use object_store::{Attribute, ObjectStoreExt};
+use shotsink::CaptureSink;
+use tower::ServiceExt;
+
+const MIB: usize = 1024 * 1024;
+
+#[tokio::test]
+async fn every_fixture_format_is_stored_in_the_bucket_with_its_content_type() {
+    let server = S3Server::start().await;
+    let store = server.store();
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    for (name, format, ext, content_type) in FIXTURES {
+        let data = fixture(name);
+        let token = format!("S3{ext}");
+        let response = sink
+            .service()
+            .oneshot(request(&callback_file_first(&token, format, data.clone())))
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::OK,
+            "{name}: {}",
+            body_text(response).await
+        );
+        let got = store.get(&key_today(&token, ext)).await.unwrap();
+        assert_eq!(
+            got.attributes
+                .get(&Attribute::ContentType)
+                .map(|v| v.as_ref()),
+            Some(content_type),
+            "{name}"
+        );
+        assert_eq!(got.bytes().await.unwrap(), data, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_file_larger_than_the_part_size_goes_up_as_a_multipart_upload() {
+    let server = S3Server::start().await;
+    let store = server.store();
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .part_size(5 * MIB)
+        .build()
+        .unwrap();
+    let data = large_pdf(12 * MIB + 3);
+    let response = sink
+        .service()
+        .oneshot(chunked_request(
+            &callback("Multi", "pdf", data.clone()),
+            None,
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "{}",
+        body_text(response).await
+    );
+    let got = store.get(&key_today("Multi", "pdf")).await.unwrap();
+    assert_eq!(
+        got.attributes
+            .get(&Attribute::ContentType)
+            .map(|v| v.as_ref()),
+        Some("application/pdf")
+    );
+    // S3 marks multipart objects with an ETag of the form "<md5>-<parts>".
+    assert!(
+        got.meta.e_tag.as_deref().unwrap_or("").contains("-3"),
+        "{:?}",
+        got.meta.e_tag
+    );
+    assert_eq!(got.bytes().await.unwrap(), data);
+    assert!(server.upload_leftovers().is_empty());
+}
+
+#[tokio::test]
+async fn a_body_cut_off_mid_file_aborts_the_multipart_upload_and_leaves_nothing() {
+    let server = S3Server::start().await;
+    let store = server.store();
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .part_size(5 * MIB)
+        .build()
+        .unwrap();
+    let parts = callback("Cut", "pdf", large_pdf(12 * MIB));
+    // Past the first two parts, so the upload exists with parts in it.
+    let response = sink
+        .service()
+        .oneshot(chunked_request(&parts, Some(11 * MIB)))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    assert!(all_keys(store.as_ref()).await.is_empty());
+    assert_eq!(server.upload_leftovers(), Vec::<String>::new());
+}
+
+#[tokio::test]
+async fn a_wrong_format_on_the_multipart_path_aborts_the_upload() {
+    let server = S3Server::start().await;
+    let store = server.store();
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .part_size(5 * MIB)
+        .build()
+        .unwrap();
+    // The declaration arrives after 12 MiB of PDF were streamed: the upload
+    // was under way and must be thrown away.
+    let mut parts = callback("Late", "png", large_pdf(12 * MIB));
+    parts.swap(3, 4);
+    let response = sink
+        .service()
+        .oneshot(chunked_request(&parts, None))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(all_keys(store.as_ref()).await.is_empty());
+    assert!(server.upload_leftovers().is_empty());
+}
