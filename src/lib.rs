@@ -104,11 +104,14 @@
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod body;
+mod budget;
 mod error;
 mod format;
 mod key;
 mod outcome;
 mod pipeline;
+mod policy;
 mod secret;
 mod service;
 mod sink;
@@ -117,10 +120,17 @@ mod upload;
 pub use error::ConfigError;
 pub use format::{Format, UnknownFormat};
 pub use key::{KeyContext, KeyLayout};
-pub use outcome::{Outcome, Rejection, RejectionKind, RenderFailure, StoredCapture};
-pub use secret::Secret;
+pub use outcome::{
+    ExistingCapture, Outcome, Rejection, RejectionKind, RenderFailure, StoredCapture,
+};
+pub use policy::{EarlyFile, OnExisting};
+pub use secret::{Secret, SecretResolver};
 pub use service::{Acknowledge, Capture, CaptureLayer, ResponseBody, ResponseFuture};
 pub use sink::{CaptureSink, CaptureSinkBuilder};
+
+/// A boxed error, as returned by a [`SecretResolver`] and accepted from body
+/// streams.
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 /// The store types users most often need, re-exported so that a matching
 /// `object_store` version is always at hand.

@@ -22,6 +22,10 @@ use crate::Format;
 pub enum Outcome {
     /// The file was verified and stored.
     Stored(StoredCapture),
+    /// A capture with this key was already stored and the overwrite policy
+    /// keeps the first ([`OnExisting::KeepFirst`](crate::OnExisting::KeepFirst)):
+    /// a re-delivered callback, acknowledged with 200 without writing again.
+    AlreadyStored(ExistingCapture),
     /// The sender reported a failed render (`status` other than `OK`);
     /// nothing was stored and the callback is acknowledged with 200.
     RenderFailed(RenderFailure),
@@ -33,7 +37,9 @@ impl Outcome {
     /// The HTTP status the sender is answered with.
     pub fn status(&self) -> StatusCode {
         match self {
-            Outcome::Stored(_) | Outcome::RenderFailed(_) => StatusCode::OK,
+            Outcome::Stored(_) | Outcome::AlreadyStored(_) | Outcome::RenderFailed(_) => {
+                StatusCode::OK
+            }
             Outcome::Rejected(r) => r.status(),
         }
     }
@@ -42,6 +48,7 @@ impl Outcome {
     pub fn token(&self) -> Option<&str> {
         match self {
             Outcome::Stored(s) => Some(&s.token),
+            Outcome::AlreadyStored(e) => Some(&e.token),
             Outcome::RenderFailed(r) => r.token.as_deref(),
             Outcome::Rejected(_) => None,
         }
@@ -73,6 +80,18 @@ impl StoredCapture {
     }
 }
 
+/// A capture found already stored at its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ExistingCapture {
+    /// The object's key.
+    pub key: Path,
+    /// The capture's token, reduced to `[A-Za-z0-9]`.
+    pub token: String,
+    /// The format of the file in this (re-delivered) callback.
+    pub format: Format,
+}
+
 /// A render failure reported by the sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -100,10 +119,18 @@ pub enum RejectionKind {
     Forbidden,
     /// A size limit was exceeded (413).
     TooLarge,
+    /// The client stopped sending the body for longer than the idle
+    /// timeout (408).
+    Timeout,
+    /// A capture is already stored at the key and the overwrite policy is
+    /// [`OnExisting::Reject`](crate::OnExisting::Reject) (409).
+    Conflict,
     /// The file is not an accepted format, or not the declared one (415).
     UnsupportedType,
     /// The object store failed (502).
     StoreFailed,
+    /// The secret resolver failed; the sender should retry (503).
+    Unavailable,
     /// The sink could not finish for a reason of its own (500).
     Internal,
 }
@@ -119,6 +146,9 @@ impl RejectionKind {
             RejectionKind::Malformed => StatusCode::BAD_REQUEST,
             RejectionKind::Forbidden => StatusCode::FORBIDDEN,
             RejectionKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            RejectionKind::Timeout => StatusCode::REQUEST_TIMEOUT,
+            RejectionKind::Conflict => StatusCode::CONFLICT,
+            RejectionKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             RejectionKind::StoreFailed => StatusCode::BAD_GATEWAY,
             RejectionKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

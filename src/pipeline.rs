@@ -3,33 +3,31 @@
 
 use std::error::Error as _;
 use std::mem;
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures_util::Stream;
 use http::HeaderMap;
-use http::header::CONTENT_TYPE;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use multer::{Constraints, Field, Multipart, SizeLimit};
+use object_store::path::Path;
+use object_store::{CopyMode, CopyOptions, ObjectStoreExt};
 
+use crate::body::{BodyReader, IdleTimeout};
+use crate::budget::Tracked;
 use crate::format::SNIFF_LEN;
-use crate::outcome::{RenderFailure, StoredCapture};
-use crate::secret::verify_any;
+use crate::outcome::{ExistingCapture, RenderFailure, StoredCapture};
+use crate::secret::{Digest32, digest, verify_any};
 use crate::sink::Config;
-use crate::upload::Upload;
-use crate::{Format, KeyContext, Outcome, Rejection, RejectionKind};
-
-pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
+use crate::upload::{Upload, exists};
+use crate::{
+    BoxError, EarlyFile, Format, KeyContext, OnExisting, Outcome, Rejection, RejectionKind,
+};
 
 /// The longest token kept after sanitising: tokens are 32 characters in
 /// practice, and object keys are limited to 1024 bytes on S3.
 const MAX_TOKEN_LEN: usize = 128;
-
-/// Room for part headers and boundaries on top of the field contents when
-/// bounding the whole body.
-const FORM_OVERHEAD: u64 = 64 * 1024;
 
 const FILE_FIELD: &str = "file";
 
@@ -39,6 +37,8 @@ where
     E: Into<BoxError> + 'static,
 {
     let received_at = Utc::now();
+    // Reserved whole before anything is read, held until the outcome.
+    let _reservation = config.budget.reserve(content_length(headers)).await;
     let outcome = match receive_form(&config, headers, body, received_at).await {
         Ok(outcome) => outcome,
         Err(rejection) => Outcome::Rejected(rejection),
@@ -47,11 +47,18 @@ where
     outcome
 }
 
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
+
 fn log(outcome: &Outcome) {
     match outcome {
         Outcome::Stored(s) => tracing::info!(
             key = %s.key, token = %s.token, format = %s.format, size = s.size,
             "capture stored"
+        ),
+        Outcome::AlreadyStored(e) => tracing::info!(
+            key = %e.key, token = %e.token, "capture already stored; not written again"
         ),
         Outcome::RenderFailed(r) => tracing::info!(
             token = r.token.as_deref().unwrap_or(""), status = %r.status,
@@ -77,25 +84,24 @@ where
 {
     let boundary = boundary(headers)?;
     let limits = &config.limits;
-    let text_limit = limits.max_text_field_size as u64;
-    let whole = limits.max_file_size + limits.max_fields as u64 * text_limit + FORM_OVERHEAD;
     let constraints = Constraints::new().size_limit(
         SizeLimit::new()
-            .whole_stream(whole)
-            .per_field(text_limit)
+            .whole_stream(limits.body_size())
+            .per_field(limits.max_text_field_size as u64)
             .for_field(FILE_FIELD, limits.max_file_size),
     );
-    let mut multipart =
-        Multipart::with_constraints(OneChunkAtATime::new(body), boundary, constraints);
+    let body = BodyReader::new(body, limits.idle_timeout);
+    let mut multipart = Multipart::with_constraints(body, boundary, constraints);
 
-    let mut form = Form::default();
-    match read_fields(config, &mut multipart, &mut form, received_at).await {
-        Ok(()) => finish(config, form, received_at).await,
-        Err(rejection) => {
-            form.discard().await;
-            Err(rejection)
-        }
+    let mut form = Form::new(config.clone(), received_at);
+    let result = match form.read_fields(&mut multipart).await {
+        Ok(()) => form.finish().await,
+        Err(rejection) => Err(rejection),
+    };
+    if result.is_err() {
+        form.discard().await;
     }
+    result
 }
 
 fn boundary(headers: &HeaderMap) -> Result<String, Rejection> {
@@ -120,15 +126,24 @@ fn boundary(headers: &HeaderMap) -> Result<String, Rejection> {
 }
 
 /// What has been read of the form so far.
-#[derive(Default)]
 struct Form {
-    secret_verified: bool,
+    config: Arc<Config>,
+    received_at: DateTime<Utc>,
+    secret: SecretState,
     status: Option<String>,
     /// Kept as a result so that a bad token is reported only to a sender
     /// that proved it holds the secret (403 comes first).
     token: Option<Result<String, Rejection>>,
     declared: Option<Declared>,
     file: FileState,
+}
+
+#[derive(PartialEq)]
+enum SecretState {
+    Unseen,
+    /// Matched no static secret; waits for the token to ask the resolver.
+    Unresolved(Digest32),
+    Verified,
 }
 
 enum Declared {
@@ -142,14 +157,48 @@ enum FileState {
     Absent,
     /// The file came before the fields that verify it: held in memory, up
     /// to `max_unverified_file_size`.
-    Held { chunks: Vec<Bytes> },
-    /// The file is going up to the store (not yet visible).
+    Held {
+        chunks: Vec<Bytes>,
+        tracked: Tracked,
+    },
+    /// It outgrew the bound and goes up, unverified, to a staging key, as a
+    /// multipart upload that stays invisible until completed.
+    Staged { upload: Upload, format: Format },
+    /// The file is going up to its final key (not yet visible).
     Streaming { upload: Upload, format: Format },
+    /// A capture is already at the key ([`OnExisting::KeepFirst`]); the
+    /// file was read and dropped.
+    AlreadyStored { key: Path, format: Format },
     /// The render failed; the file was read and dropped.
     Discarded,
 }
 
+/// What to do with the file, decided from the fields read before it.
+enum FilePlan {
+    /// The render failed: read and drop it.
+    Discard,
+    /// It cannot be verified or placed yet: hold it.
+    Hold,
+    /// Verified sender and known token: stream it to its key.
+    Stream {
+        token: String,
+        declared: Option<Format>,
+    },
+}
+
 impl Form {
+    fn new(config: Arc<Config>, received_at: DateTime<Utc>) -> Self {
+        Self {
+            config,
+            received_at,
+            secret: SecretState::Unseen,
+            status: None,
+            token: None,
+            declared: None,
+            file: FileState::Absent,
+        }
+    }
+
     fn declared_format(&self) -> Option<Format> {
         match self.declared {
             Some(Declared::Known(format)) => Some(format),
@@ -161,86 +210,413 @@ impl Form {
         self.status.as_deref().is_some_and(|s| s != "OK")
     }
 
+    fn key(&self, token: &str, format: Format) -> Path {
+        self.config
+            .layout
+            .key(&KeyContext::new(token, format, self.received_at))
+    }
+
     /// Drops whatever the file became; an upload under way is aborted.
     async fn discard(&mut self) {
         match mem::take(&mut self.file) {
             FileState::Absent => {}
-            FileState::Streaming { upload, .. } => {
+            FileState::Streaming { upload, .. } | FileState::Staged { upload, .. } => {
                 upload.abort().await;
                 self.file = FileState::Discarded;
             }
-            FileState::Held { .. } | FileState::Discarded => self.file = FileState::Discarded,
+            FileState::Held { .. } | FileState::AlreadyStored { .. } | FileState::Discarded => {
+                self.file = FileState::Discarded
+            }
+        }
+    }
+
+    async fn read_fields(&mut self, multipart: &mut Multipart<'static>) -> Result<(), Rejection> {
+        let max_fields = self.config.limits.max_fields;
+        let mut count = 0;
+        while let Some(mut field) = multipart.next_field().await.map_err(form_error)? {
+            count += 1;
+            if count > max_fields {
+                return Err(Rejection::new(
+                    RejectionKind::TooLarge,
+                    format!("more than {max_fields} form fields"),
+                ));
+            }
+            let name = field.name().unwrap_or_default().to_owned();
+            match name.as_str() {
+                FILE_FIELD => {
+                    if !matches!(self.file, FileState::Absent) {
+                        return Err(duplicate(FILE_FIELD));
+                    }
+                    self.file = self.read_file(&mut field).await?;
+                }
+                "callback_secret" => {
+                    if self.secret != SecretState::Unseen {
+                        return Err(duplicate(&name));
+                    }
+                    let candidate = digest(&field.bytes().await.map_err(form_error)?);
+                    self.secret = if verify_any(&self.config.secrets, &candidate) {
+                        SecretState::Verified
+                    } else if self.config.resolver.is_some() {
+                        SecretState::Unresolved(candidate)
+                    } else {
+                        return Err(invalid_secret());
+                    };
+                    self.resolve_secret().await?;
+                }
+                "status" => {
+                    let status = text(field, self.status.is_some(), &name).await?;
+                    self.status = Some(status.trim().to_owned());
+                    if self.render_failed() {
+                        self.discard().await;
+                    }
+                }
+                "token" => {
+                    let raw = text(field, self.token.is_some(), &name).await?;
+                    self.token = Some(sanitise_token(&raw));
+                    self.resolve_secret().await?;
+                }
+                "format" => {
+                    let raw = text(field, self.declared.is_some(), &name).await?;
+                    let declared = match raw.parse() {
+                        Ok(format) => Declared::Known(format),
+                        Err(_) => Declared::Unknown,
+                    };
+                    if let (
+                        Declared::Known(declared),
+                        FileState::Streaming { format, .. } | FileState::Staged { format, .. },
+                    ) = (&declared, &self.file)
+                    {
+                        check_declared(*declared, *format)?;
+                    }
+                    self.declared = Some(declared);
+                }
+                // Unknown fields are read (within the text limit) and ignored,
+                // so a sender that adds a field does not break its receivers.
+                _ => while field.chunk().await.map_err(form_error)?.is_some() {},
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks the resolver for the token's secret once both the candidate and
+    /// the token are known.
+    async fn resolve_secret(&mut self) -> Result<(), Rejection> {
+        let (SecretState::Unresolved(candidate), Some(Ok(token)), Some(resolver)) =
+            (&self.secret, &self.token, &self.config.resolver)
+        else {
+            return Ok(());
+        };
+        match resolver.resolve(token).await {
+            Ok(Some(secret)) if bool::from(secret.matches(candidate)) => {
+                self.secret = SecretState::Verified;
+                Ok(())
+            }
+            Ok(_) => Err(invalid_secret()),
+            Err(error) => Err(Rejection::new(
+                RejectionKind::Unavailable,
+                "the secret lookup failed; retry later",
+            )
+            .with_source(BoxedError(error))),
+        }
+    }
+
+    fn file_plan(&self) -> Result<FilePlan, Rejection> {
+        if self.render_failed() {
+            return Ok(FilePlan::Discard);
+        }
+        Ok(match (&self.token, &self.secret) {
+            (Some(token), SecretState::Verified) => FilePlan::Stream {
+                token: token.clone()?,
+                declared: self.declared_format(),
+            },
+            _ => FilePlan::Hold,
+        })
+    }
+
+    async fn read_file(&self, field: &mut Field<'static>) -> Result<FileState, Rejection> {
+        let (token, declared) = match self.file_plan()? {
+            FilePlan::Discard => {
+                drain(field).await?;
+                return Ok(FileState::Discarded);
+            }
+            FilePlan::Hold => return self.hold_file(field).await,
+            FilePlan::Stream { token, declared } => (token, declared),
+        };
+
+        let mut head = Vec::new();
+        let mut head_len = 0;
+        while head_len < SNIFF_LEN {
+            match field.chunk().await.map_err(form_error)? {
+                Some(chunk) => {
+                    head_len += chunk.len();
+                    head.push(chunk);
+                }
+                None => break,
+            }
+        }
+        let format = verify_type(&head, declared)?;
+        let key = self.key(&token, format);
+        if self.already_stored(&key).await? {
+            drain(field).await?;
+            return Ok(FileState::AlreadyStored { key, format });
+        }
+        let mut upload = Upload::new(self.config.clone(), key, format);
+        match stream_into(&mut upload, head, field).await {
+            Ok(()) => Ok(FileState::Streaming { upload, format }),
+            Err(rejection) => {
+                upload.abort().await;
+                Err(rejection)
+            }
+        }
+    }
+
+    /// Holds a file that came before its secret and token, up to the bound;
+    /// past it, refuses it or stages it as configured.
+    async fn hold_file(&self, field: &mut Field<'static>) -> Result<FileState, Rejection> {
+        let bound = self.config.limits.max_unverified_file_size;
+        let mut chunks = Vec::new();
+        let mut tracked = Tracked::new(self.config.gauge.clone());
+        let mut len = 0;
+        while let Some(chunk) = field.chunk().await.map_err(form_error)? {
+            len += chunk.len();
+            if len > bound {
+                if self.config.early_file == EarlyFile::Stage {
+                    chunks.push(chunk);
+                    return self.stage_file(chunks, tracked, field).await;
+                }
+                return Err(Rejection::new(
+                    RejectionKind::TooLarge,
+                    format!(
+                        "file sent before callback_secret and token is larger than {bound} bytes; \
+                         send those fields first"
+                    ),
+                ));
+            }
+            tracked.add(chunk.len());
+            chunks.push(chunk);
+        }
+        Ok(FileState::Held { chunks, tracked })
+    }
+
+    async fn stage_file(
+        &self,
+        chunks: Vec<Bytes>,
+        tracked: Tracked,
+        field: &mut Field<'static>,
+    ) -> Result<FileState, Rejection> {
+        // The type is checked now (the declaration, if any, later): a file
+        // that is no accepted type is not worth staging.
+        let format = verify_type(&chunks, None)?;
+        let key = staging_key(&self.config.staging_prefix)?;
+        let mut upload = Upload::new(self.config.clone(), key, format);
+        // The held bytes move into the upload, which counts them itself.
+        drop(tracked);
+        match stream_into(&mut upload, chunks, field).await {
+            Ok(()) => Ok(FileState::Staged { upload, format }),
+            Err(rejection) => {
+                upload.abort().await;
+                Err(rejection)
+            }
+        }
+    }
+
+    /// Whether the overwrite policy finds a capture already at `key`:
+    /// `Ok(true)` to keep it, an error to refuse the callback.
+    async fn already_stored(&self, key: &Path) -> Result<bool, Rejection> {
+        if !self.config.on_existing.checks() {
+            return Ok(false);
+        }
+        if !exists(&self.config, key).await.map_err(store_error)? {
+            return Ok(false);
+        }
+        match self.config.on_existing {
+            OnExisting::Reject => Err(conflict(key)),
+            _ => Ok(true),
+        }
+    }
+
+    async fn finish(&mut self) -> Result<Outcome, Rejection> {
+        match self.secret {
+            SecretState::Verified => {}
+            SecretState::Unseen => {
+                return Err(Rejection::new(
+                    RejectionKind::Forbidden,
+                    "missing callback_secret",
+                ));
+            }
+            SecretState::Unresolved(_) => return Err(invalid_secret()),
+        }
+        let Some(status) = self.status.clone() else {
+            return Err(missing("status"));
+        };
+        if self.render_failed() {
+            self.discard().await;
+            return Ok(Outcome::RenderFailed(RenderFailure {
+                token: self.token.take().and_then(Result::ok),
+                status,
+            }));
+        }
+        let token = self.token.take().unwrap_or_else(|| Err(missing("token")))?;
+        let declared = self.declared_format();
+        let (upload, format) = match mem::take(&mut self.file) {
+            FileState::Streaming { upload, format } => (upload, format),
+            FileState::AlreadyStored { key, format } => {
+                return Ok(Outcome::AlreadyStored(ExistingCapture {
+                    key,
+                    token,
+                    format,
+                }));
+            }
+            FileState::Held { chunks, tracked } => {
+                let format = verify_type(&chunks, declared)?;
+                let key = self.key(&token, format);
+                if self.already_stored(&key).await? {
+                    return Ok(Outcome::AlreadyStored(ExistingCapture {
+                        key,
+                        token,
+                        format,
+                    }));
+                }
+                let mut upload = Upload::new(self.config.clone(), key, format);
+                drop(tracked);
+                for chunk in chunks {
+                    if let Err(e) = upload.write(chunk).await {
+                        upload.abort().await;
+                        return Err(store_error(e));
+                    }
+                }
+                (upload, format)
+            }
+            FileState::Staged { upload, format } => {
+                return self.finish_staged(upload, format, token).await;
+            }
+            FileState::Absent | FileState::Discarded => return Err(missing(FILE_FIELD)),
+        };
+        let key = upload.key().clone();
+        let size = upload.size();
+        match upload.finish(self.config.on_existing.checks()).await {
+            Ok(result) => Ok(Outcome::Stored(StoredCapture {
+                key,
+                token,
+                format,
+                size,
+                e_tag: result.e_tag,
+                version: result.version,
+            })),
+            Err(error) => self.existing_or_error(error, key, token, format),
+        }
+    }
+
+    /// Completes a staged upload, copies it to its final key and deletes it.
+    async fn finish_staged(
+        &self,
+        upload: Upload,
+        format: Format,
+        token: String,
+    ) -> Result<Outcome, Rejection> {
+        if let Some(declared) = self.declared_format() {
+            if let Err(rejection) = check_declared(declared, format) {
+                upload.abort().await;
+                return Err(rejection);
+            }
+        }
+        let key = self.key(&token, format);
+        let existing = match self.already_stored(&key).await {
+            Ok(existing) => existing,
+            Err(rejection) => {
+                upload.abort().await;
+                return Err(rejection);
+            }
+        };
+        if existing {
+            upload.abort().await;
+            return Ok(Outcome::AlreadyStored(ExistingCapture {
+                key,
+                token,
+                format,
+            }));
+        }
+        let staging = upload.key().clone();
+        let size = upload.size();
+        upload.finish(false).await.map_err(store_error)?;
+        let mode = if self.config.on_existing.checks() {
+            CopyMode::Create
+        } else {
+            CopyMode::Overwrite
+        };
+        let store = &self.config.store;
+        let copied = store
+            .copy_opts(&staging, &key, CopyOptions::new().with_mode(mode))
+            .await;
+        if let Err(error) = store.delete(&staging).await {
+            tracing::warn!(%staging, %error, "staged capture could not be deleted");
+        }
+        match copied {
+            Ok(()) => Ok(Outcome::Stored(StoredCapture {
+                key,
+                token,
+                format,
+                size,
+                e_tag: None,
+                version: None,
+            })),
+            Err(error) => self.existing_or_error(error, key, token, format),
+        }
+    }
+
+    /// Maps a failed final write: an object that appeared at the key
+    /// meanwhile is the overwrite policy's business, anything else a store
+    /// failure.
+    fn existing_or_error(
+        &self,
+        error: object_store::Error,
+        key: Path,
+        token: String,
+        format: Format,
+    ) -> Result<Outcome, Rejection> {
+        match (error, self.config.on_existing) {
+            (object_store::Error::AlreadyExists { .. }, OnExisting::KeepFirst) => {
+                Ok(Outcome::AlreadyStored(ExistingCapture {
+                    key,
+                    token,
+                    format,
+                }))
+            }
+            (object_store::Error::AlreadyExists { .. }, _) => Err(conflict(&key)),
+            (error, _) => Err(store_error(error)),
         }
     }
 }
 
-async fn read_fields(
-    config: &Arc<Config>,
-    multipart: &mut Multipart<'static>,
-    form: &mut Form,
-    received_at: DateTime<Utc>,
+async fn stream_into(
+    upload: &mut Upload,
+    head: Vec<Bytes>,
+    field: &mut Field<'static>,
 ) -> Result<(), Rejection> {
-    let mut count = 0;
-    while let Some(mut field) = multipart.next_field().await.map_err(form_error)? {
-        count += 1;
-        if count > config.limits.max_fields {
-            return Err(Rejection::new(
-                RejectionKind::TooLarge,
-                format!("more than {} form fields", config.limits.max_fields),
-            ));
-        }
-        let name = field.name().unwrap_or_default().to_owned();
-        match name.as_str() {
-            FILE_FIELD => {
-                if !matches!(form.file, FileState::Absent) {
-                    return Err(duplicate(FILE_FIELD));
-                }
-                let plan = form.file_plan()?;
-                form.file = read_file(config, &mut field, plan, received_at).await?;
-            }
-            "callback_secret" => {
-                if form.secret_verified {
-                    return Err(duplicate(&name));
-                }
-                let candidate = field.bytes().await.map_err(form_error)?;
-                if !verify_any(&config.secrets, &candidate) {
-                    return Err(Rejection::new(
-                        RejectionKind::Forbidden,
-                        "invalid callback_secret",
-                    ));
-                }
-                form.secret_verified = true;
-            }
-            "status" => {
-                let status = text(field, form.status.is_some(), &name).await?;
-                form.status = Some(status.trim().to_owned());
-                if form.render_failed() {
-                    form.discard().await;
-                }
-            }
-            "token" => {
-                let raw = text(field, form.token.is_some(), &name).await?;
-                form.token = Some(sanitise_token(&raw));
-            }
-            "format" => {
-                let raw = text(field, form.declared.is_some(), &name).await?;
-                let declared = match raw.parse() {
-                    Ok(format) => Declared::Known(format),
-                    Err(_) => Declared::Unknown,
-                };
-                if let (Declared::Known(declared), FileState::Streaming { format, .. }) =
-                    (&declared, &form.file)
-                {
-                    check_declared(*declared, *format)?;
-                }
-                form.declared = Some(declared);
-            }
-            // Unknown fields are read (within the text limit) and ignored, so
-            // a sender that adds a field does not break its receivers.
-            _ => while field.chunk().await.map_err(form_error)?.is_some() {},
-        }
+    for chunk in head {
+        upload.write(chunk).await.map_err(store_error)?;
+    }
+    while let Some(chunk) = field.chunk().await.map_err(form_error)? {
+        upload.write(chunk).await.map_err(store_error)?;
     }
     Ok(())
+}
+
+async fn drain(field: &mut Field<'static>) -> Result<(), Rejection> {
+    while field.chunk().await.map_err(form_error)?.is_some() {}
+    Ok(())
+}
+
+/// A fresh key under the staging prefix: 128 random bits, so replicas
+/// sharing a bucket never collide.
+fn staging_key(prefix: &Path) -> Result<Path, Rejection> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        Rejection::new(RejectionKind::Internal, "no randomness for a staging key")
+            .with_source(BoxedError(e.to_string().into()))
+    })?;
+    let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    Ok(prefix.clone().join(name))
 }
 
 async fn text(field: Field<'static>, seen: bool, name: &str) -> Result<String, Rejection> {
@@ -254,13 +630,6 @@ async fn text(field: Field<'static>, seen: bool, name: &str) -> Result<String, R
             format!("field `{name}` is not UTF-8"),
         )
     })
-}
-
-fn duplicate(name: &str) -> Rejection {
-    Rejection::new(
-        RejectionKind::Malformed,
-        format!("field `{name}` sent more than once"),
-    )
 }
 
 fn sanitise_token(raw: &str) -> Result<String, Rejection> {
@@ -278,109 +647,6 @@ fn sanitise_token(raw: &str) -> Result<String, Rejection> {
         ));
     }
     Ok(token)
-}
-
-/// What to do with the file, decided from the fields read before it.
-enum FilePlan {
-    /// The render failed: read and drop it.
-    Discard,
-    /// It cannot be verified or placed yet: hold it.
-    Hold,
-    /// Verified sender and known token: stream it to its key.
-    Stream {
-        token: String,
-        declared: Option<Format>,
-    },
-}
-
-impl Form {
-    fn file_plan(&self) -> Result<FilePlan, Rejection> {
-        if self.render_failed() {
-            return Ok(FilePlan::Discard);
-        }
-        Ok(match (&self.token, self.secret_verified) {
-            (Some(token), true) => FilePlan::Stream {
-                token: token.clone()?,
-                declared: self.declared_format(),
-            },
-            _ => FilePlan::Hold,
-        })
-    }
-}
-
-async fn read_file(
-    config: &Arc<Config>,
-    field: &mut Field<'static>,
-    plan: FilePlan,
-    received_at: DateTime<Utc>,
-) -> Result<FileState, Rejection> {
-    let (token, declared) = match plan {
-        FilePlan::Discard => {
-            while field.chunk().await.map_err(form_error)?.is_some() {}
-            return Ok(FileState::Discarded);
-        }
-        FilePlan::Hold => {
-            let chunks = hold_file(config, field).await?;
-            return Ok(FileState::Held { chunks });
-        }
-        FilePlan::Stream { token, declared } => (token, declared),
-    };
-
-    let mut head = Vec::new();
-    let mut head_len = 0;
-    while head_len < SNIFF_LEN {
-        match field.chunk().await.map_err(form_error)? {
-            Some(chunk) => {
-                head_len += chunk.len();
-                head.push(chunk);
-            }
-            None => break,
-        }
-    }
-    let format = verify_type(&head, declared)?;
-    let key = config
-        .layout
-        .key(&KeyContext::new(&token, format, received_at));
-    let mut upload = Upload::new(config.clone(), key, format);
-    // Any error below drops `upload`, whose Drop aborts it; the explicit
-    // abort keeps the answer from going out before the abort is done.
-    let streamed = async {
-        for chunk in head {
-            upload.write(chunk).await.map_err(store_error)?;
-        }
-        while let Some(chunk) = field.chunk().await.map_err(form_error)? {
-            upload.write(chunk).await.map_err(store_error)?;
-        }
-        Ok(())
-    }
-    .await;
-    match streamed {
-        Ok(()) => Ok(FileState::Streaming { upload, format }),
-        Err(rejection) => {
-            upload.abort().await;
-            Err(rejection)
-        }
-    }
-}
-
-async fn hold_file(config: &Config, field: &mut Field<'static>) -> Result<Vec<Bytes>, Rejection> {
-    let bound = config.limits.max_unverified_file_size;
-    let mut chunks = Vec::new();
-    let mut len = 0;
-    while let Some(chunk) = field.chunk().await.map_err(form_error)? {
-        len += chunk.len();
-        if len > bound {
-            return Err(Rejection::new(
-                RejectionKind::TooLarge,
-                format!(
-                    "file sent before callback_secret and token is larger than {bound} bytes; \
-                     send those fields first"
-                ),
-            ));
-        }
-        chunks.push(chunk);
-    }
-    Ok(chunks)
 }
 
 /// Identifies the file from its leading bytes (spread over one or more
@@ -416,62 +682,26 @@ fn check_declared(declared: Format, actual: Format) -> Result<(), Rejection> {
     ))
 }
 
-async fn finish(
-    config: &Arc<Config>,
-    mut form: Form,
-    received_at: DateTime<Utc>,
-) -> Result<Outcome, Rejection> {
-    if !form.secret_verified {
-        return Err(Rejection::new(
-            RejectionKind::Forbidden,
-            "missing callback_secret",
-        ));
-    }
-    let Some(status) = form.status.clone() else {
-        form.discard().await;
-        return Err(missing("status"));
-    };
-    if form.render_failed() {
-        form.discard().await;
-        return Ok(Outcome::RenderFailed(RenderFailure {
-            token: form.token.and_then(Result::ok),
-            status,
-        }));
-    }
-    let token = form.token.take().unwrap_or_else(|| Err(missing("token")))?;
-    let (upload, format) = match mem::take(&mut form.file) {
-        FileState::Streaming { upload, format } => (upload, format),
-        FileState::Held { chunks } => {
-            let format = verify_type(&chunks, form.declared_format())?;
-            let key = config
-                .layout
-                .key(&KeyContext::new(&token, format, received_at));
-            let mut upload = Upload::new(config.clone(), key, format);
-            for chunk in chunks {
-                if let Err(e) = upload.write(chunk).await {
-                    upload.abort().await;
-                    return Err(store_error(e));
-                }
-            }
-            (upload, format)
-        }
-        FileState::Absent | FileState::Discarded => return Err(missing(FILE_FIELD)),
-    };
-    let key = upload.key().clone();
-    let size = upload.size();
-    let result = upload.finish().await.map_err(store_error)?;
-    Ok(Outcome::Stored(StoredCapture {
-        key,
-        token,
-        format,
-        size,
-        e_tag: result.e_tag,
-        version: result.version,
-    }))
+fn invalid_secret() -> Rejection {
+    Rejection::new(RejectionKind::Forbidden, "invalid callback_secret")
+}
+
+fn duplicate(name: &str) -> Rejection {
+    Rejection::new(
+        RejectionKind::Malformed,
+        format!("field `{name}` sent more than once"),
+    )
 }
 
 fn missing(name: &str) -> Rejection {
     Rejection::new(RejectionKind::Malformed, format!("missing field `{name}`"))
+}
+
+fn conflict(key: &Path) -> Rejection {
+    Rejection::new(
+        RejectionKind::Conflict,
+        format!("a capture is already stored at {key}"),
+    )
 }
 
 fn form_error(error: multer::Error) -> Rejection {
@@ -487,6 +717,9 @@ fn form_error(error: multer::Error) -> Rejection {
             RejectionKind::TooLarge,
             format!("request body is larger than {limit} bytes"),
         ),
+        multer::Error::StreamReadFailed(source) if source.is::<IdleTimeout>() => {
+            Rejection::new(RejectionKind::Timeout, source.to_string())
+        }
         multer::Error::StreamReadFailed(_) => Rejection::new(
             RejectionKind::Malformed,
             "request body could not be read to its end",
@@ -507,45 +740,18 @@ fn store_error(error: object_store::Error) -> Rejection {
     Rejection::new(kind, "the object store failed; nothing was stored").with_source(error)
 }
 
-pin_project_lite::pin_project! {
-    /// Hands multer one chunk per poll.
-    ///
-    /// multer pulls from its stream until the stream is pending, appending
-    /// every chunk to one buffer; over a fast connection that buffer could
-    /// grow past the part size before the field is read. Returning pending
-    /// (with an immediate wake) after each chunk keeps it to one chunk.
-    struct OneChunkAtATime<S> {
-        #[pin]
-        inner: S,
-        yielded: bool,
+/// A `BoxError` as an error type of its own, to keep it as a source.
+#[derive(Debug)]
+struct BoxedError(BoxError);
+
+impl std::fmt::Display for BoxedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
     }
 }
 
-impl<S> OneChunkAtATime<S> {
-    fn new(inner: S) -> Self {
-        Self {
-            inner,
-            yielded: false,
-        }
-    }
-}
-
-impl<S, E> Stream for OneChunkAtATime<S>
-where
-    S: Stream<Item = Result<Bytes, E>>,
-{
-    type Item = Result<Bytes, E>;
-
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.project();
-        if mem::take(this.yielded) {
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        let item = this.inner.poll_next(cx);
-        if let Poll::Ready(Some(Ok(_))) = item {
-            *this.yielded = true;
-        }
-        item
+impl std::error::Error for BoxedError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
     }
 }

@@ -2,9 +2,13 @@
 
 use std::fmt;
 
+use std::future::Future;
+
+use futures_util::future::BoxFuture;
 use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
+use crate::BoxError;
 use crate::error::ConfigError;
 
 /// A callback secret the sink accepts.
@@ -47,12 +51,19 @@ impl Secret {
 
     /// Checks a candidate against this secret in constant time.
     pub fn verify(&self, candidate: &[u8]) -> bool {
-        self.matches(&Sha256::digest(candidate).into()).into()
+        self.matches(&digest(candidate)).into()
     }
 
-    fn matches(&self, candidate_digest: &[u8; 32]) -> Choice {
+    pub(crate) fn matches(&self, candidate_digest: &Digest32) -> Choice {
         self.digest.ct_eq(candidate_digest)
     }
+}
+
+/// The SHA-256 digest of a candidate secret: all the pipeline keeps of it.
+pub(crate) type Digest32 = [u8; 32];
+
+pub(crate) fn digest(candidate: &[u8]) -> Digest32 {
+    Sha256::digest(candidate).into()
 }
 
 impl fmt::Debug for Secret {
@@ -61,14 +72,52 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// Checks a candidate against every secret without stopping at the first
-/// match, so the time taken does not tell which secret matched.
-pub(crate) fn verify_any(secrets: &[Secret], candidate: &[u8]) -> bool {
-    let digest: [u8; 32] = Sha256::digest(candidate).into();
+/// Checks a candidate digest against every secret without stopping at the
+/// first match, so the time taken does not tell which secret matched.
+pub(crate) fn verify_any(secrets: &[Secret], candidate: &Digest32) -> bool {
     secrets
         .iter()
-        .fold(Choice::from(0), |acc, s| acc | s.matches(&digest))
+        .fold(Choice::from(0), |acc, s| acc | s.matches(candidate))
         .into()
+}
+
+/// Looks up the secret of one capture by its token, for senders that use a
+/// different `callback_secret` per capture (kept in your database).
+///
+/// Return `Ok(None)` for an unknown token (answered 403) and `Err` when the
+/// lookup itself failed (answered 503, so the sender retries). Closures
+/// `Fn(String) -> impl Future<Output = Result<Option<Secret>, BoxError>>`
+/// implement it.
+///
+/// # Example
+///
+/// ```
+/// use std::sync::Arc;
+/// use shotsink::{BoxError, CaptureSink, Secret};
+/// # let store: Arc<dyn shotsink::object_store::ObjectStore> = Arc::new(shotsink::object_store::memory::InMemory::new());
+///
+/// let sink = CaptureSink::builder(store)
+///     .secret_resolver(|token: String| async move {
+///         // e.g. SELECT callback_secret FROM captures WHERE token = $1
+///         let found: Option<String> = (token == "Abc123").then(|| "per-capture-secret".into());
+///         Ok::<_, BoxError>(found.map(Secret::new).transpose()?)
+///     })
+///     .build()
+///     .unwrap();
+/// ```
+pub trait SecretResolver: Send + Sync + 'static {
+    /// The secret of the capture with this (sanitised) token, if it exists.
+    fn resolve(&self, token: &str) -> BoxFuture<'static, Result<Option<Secret>, BoxError>>;
+}
+
+impl<F, Fut> SecretResolver for F
+where
+    F: Fn(String) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<Option<Secret>, BoxError>> + Send + 'static,
+{
+    fn resolve(&self, token: &str) -> BoxFuture<'static, Result<Option<Secret>, BoxError>> {
+        Box::pin(self(token.to_owned()))
+    }
 }
 
 #[cfg(test)]
@@ -78,11 +127,11 @@ mod tests {
     #[test]
     fn any_of_several_secrets_is_accepted_and_nothing_else() {
         let secrets = [Secret::new("old").unwrap(), Secret::new("new").unwrap()];
-        assert!(verify_any(&secrets, b"old"));
-        assert!(verify_any(&secrets, b"new"));
-        assert!(!verify_any(&secrets, b"ne"));
-        assert!(!verify_any(&secrets, b""));
-        assert!(!verify_any(&[], b"new"));
+        assert!(verify_any(&secrets, &digest(b"old")));
+        assert!(verify_any(&secrets, &digest(b"new")));
+        assert!(!verify_any(&secrets, &digest(b"ne")));
+        assert!(!verify_any(&secrets, &digest(b"")));
+        assert!(!verify_any(&[], &digest(b"new")));
     }
 
     #[test]

@@ -3,14 +3,21 @@
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
 use http::HeaderMap;
 use object_store::ObjectStore;
+use object_store::path::Path;
 
-use crate::pipeline::{self, BoxError};
-use crate::{Acknowledge, Capture, CaptureLayer, ConfigError, KeyLayout, Outcome, Secret};
+use crate::budget::{Budget, Gauge};
+use crate::format::SNIFF_LEN;
+use crate::pipeline;
+use crate::{
+    Acknowledge, BoxError, Capture, CaptureLayer, ConfigError, EarlyFile, KeyLayout, OnExisting,
+    Outcome, Secret, SecretResolver,
+};
 
 const KIB: usize = 1024;
 const MIB: usize = 1024 * KIB;
@@ -25,6 +32,30 @@ pub(crate) struct Limits {
     pub(crate) part_size: usize,
     pub(crate) max_parts_in_flight: usize,
     pub(crate) max_unverified_file_size: usize,
+    pub(crate) max_body_size: Option<u64>,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_buffered_bytes: usize,
+}
+
+impl Limits {
+    /// Room for part headers and boundaries on top of the fields' contents.
+    const FORM_OVERHEAD: u64 = 64 * 1024;
+
+    pub(crate) fn body_size(&self) -> u64 {
+        self.max_body_size.unwrap_or(
+            self.max_file_size
+                + self.max_fields as u64 * self.max_text_field_size as u64
+                + Self::FORM_OVERHEAD,
+        )
+    }
+
+    /// The most one callback can hold: a held (or staged) file or a pending
+    /// part, plus the parts in flight.
+    pub(crate) fn per_callback(&self) -> usize {
+        self.max_unverified_file_size.max(self.part_size)
+            + self.part_size * self.max_parts_in_flight
+            + Self::FORM_OVERHEAD as usize
+    }
 }
 
 impl Default for Limits {
@@ -36,6 +67,9 @@ impl Default for Limits {
             part_size: 8 * MIB,
             max_parts_in_flight: 2,
             max_unverified_file_size: 8 * MIB,
+            max_body_size: None,
+            idle_timeout: Duration::from_secs(30),
+            max_buffered_bytes: 256 * MIB,
         }
     }
 }
@@ -44,8 +78,14 @@ impl Default for Limits {
 pub(crate) struct Config {
     pub(crate) store: Arc<dyn ObjectStore>,
     pub(crate) secrets: Vec<Secret>,
+    pub(crate) resolver: Option<Arc<dyn SecretResolver>>,
     pub(crate) layout: KeyLayout,
     pub(crate) limits: Limits,
+    pub(crate) on_existing: OnExisting,
+    pub(crate) early_file: EarlyFile,
+    pub(crate) staging_prefix: Path,
+    pub(crate) gauge: Arc<Gauge>,
+    pub(crate) budget: Budget,
     /// Learned at run time: set once the store refused object attributes.
     pub(crate) attributes_unsupported: AtomicBool,
 }
@@ -69,8 +109,12 @@ impl CaptureSink {
         CaptureSinkBuilder {
             store,
             secrets: Vec::new(),
+            resolver: None,
             layout: KeyLayout::default(),
             limits: Limits::default(),
+            on_existing: OnExisting::default(),
+            early_file: EarlyFile::default(),
+            staging_prefix: Path::from("_incoming"),
             error: None,
         }
     }
@@ -92,6 +136,19 @@ impl CaptureSink {
         &self.config.store
     }
 
+    /// Bytes of files the sink holds right now, across all callbacks: parts
+    /// waiting to be sent or in flight, files held before their secret.
+    pub fn buffered_bytes(&self) -> usize {
+        self.config.gauge.current()
+    }
+
+    /// The most [`buffered_bytes`](Self::buffered_bytes) has been since the
+    /// sink was built. It never exceeds
+    /// [`max_buffered_bytes`](CaptureSinkBuilder::max_buffered_bytes).
+    pub fn peak_buffered_bytes(&self) -> usize {
+        self.config.gauge.peak()
+    }
+
     /// Receives one callback from its headers and body stream, for
     /// frameworks that are not tower-based. The method is not checked here.
     ///
@@ -110,8 +167,11 @@ impl fmt::Debug for CaptureSink {
         f.debug_struct("CaptureSink")
             .field("store", &format_args!("{}", self.config.store))
             .field("secrets", &self.config.secrets)
+            .field("resolver", &self.config.resolver.is_some())
             .field("layout", &self.config.layout)
             .field("limits", &self.config.limits)
+            .field("on_existing", &self.config.on_existing)
+            .field("early_file", &self.config.early_file)
             .finish()
     }
 }
@@ -122,8 +182,12 @@ impl fmt::Debug for CaptureSink {
 pub struct CaptureSinkBuilder {
     store: Arc<dyn ObjectStore>,
     secrets: Vec<Secret>,
+    resolver: Option<Arc<dyn SecretResolver>>,
     layout: KeyLayout,
     limits: Limits,
+    on_existing: OnExisting,
+    early_file: EarlyFile,
+    staging_prefix: Path,
     error: Option<ConfigError>,
 }
 
@@ -146,6 +210,45 @@ impl CaptureSinkBuilder {
         I::Item: AsRef<[u8]>,
     {
         secrets.into_iter().fold(self, |b, s| b.secret(s))
+    }
+
+    /// Looks up a per-capture secret by token, in addition to any static
+    /// secrets. See [`SecretResolver`].
+    pub fn secret_resolver(mut self, resolver: impl SecretResolver) -> Self {
+        self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// What to do when a capture is already stored at the key. Default:
+    /// [`OnExisting::Overwrite`].
+    pub fn on_existing(mut self, policy: OnExisting) -> Self {
+        self.on_existing = policy;
+        self
+    }
+
+    /// What to do with a file that arrives before its secret and token and
+    /// outgrows [`max_unverified_file_size`](Self::max_unverified_file_size).
+    /// Default: [`EarlyFile::Refuse`].
+    pub fn early_file(mut self, policy: EarlyFile) -> Self {
+        self.early_file = policy;
+        self
+    }
+
+    /// Where [`EarlyFile::Stage`] puts files until they are verified.
+    /// Default: `_incoming`.
+    pub fn staging_prefix(mut self, prefix: &str) -> Self {
+        match Path::parse(prefix) {
+            Ok(path) if path != Path::default() => self.staging_prefix = path,
+            Ok(_) => self.fail(ConfigError::InvalidLimit {
+                name: "staging_prefix",
+                reason: "must not be empty",
+            }),
+            Err(source) => self.fail(ConfigError::InvalidPrefix {
+                prefix: prefix.to_owned(),
+                source,
+            }),
+        }
+        self
     }
 
     /// Sets the key layout. Default: `screenshots/YYYY/MM/DD/<token>.<ext>`.
@@ -207,12 +310,38 @@ impl CaptureSinkBuilder {
         self
     }
 
+    /// Largest request body, in bytes (413 above). Default: the file limit
+    /// plus room for every text field and the form's framing.
+    pub fn max_body_size(mut self, bytes: u64) -> Self {
+        self.limits.max_body_size = Some(bytes);
+        self
+    }
+
+    /// How long the client may send nothing while the sink waits for the
+    /// body; past it the callback is answered 408 and any upload aborted.
+    /// Time the sink spends waiting on the store does not count. Default:
+    /// 30 s.
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// Most bytes all callbacks together may hold. Each callback reserves
+    /// its share before reading (its `Content-Length`, or the per-callback
+    /// bound of `max(max_unverified_file_size, part_size) + part_size *
+    /// max_parts_in_flight` when smaller or unknown); callbacks beyond the
+    /// budget wait, unread, until others finish. Default: 256 MiB.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_buffered_bytes = bytes;
+        self
+    }
+
     /// Validates the configuration and builds the sink.
     pub fn build(self) -> Result<CaptureSink, ConfigError> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        if self.secrets.is_empty() {
+        if self.secrets.is_empty() && self.resolver.is_none() {
             return Err(ConfigError::NoSecret);
         }
         let l = &self.limits;
@@ -222,6 +351,7 @@ impl CaptureSinkBuilder {
             ("max_fields", l.max_fields < 5),
             ("part_size", l.part_size == 0),
             ("max_parts_in_flight", l.max_parts_in_flight == 0),
+            ("idle_timeout", l.idle_timeout.is_zero()),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, bad)| *bad) {
             let reason = if *name == "max_fields" {
@@ -231,12 +361,31 @@ impl CaptureSinkBuilder {
             };
             return Err(ConfigError::InvalidLimit { name, reason });
         }
+        if self.early_file == EarlyFile::Stage && l.max_unverified_file_size < SNIFF_LEN {
+            return Err(ConfigError::InvalidLimit {
+                name: "max_unverified_file_size",
+                reason: "must hold at least 256 bytes to identify a staged file",
+            });
+        }
+        if l.max_buffered_bytes < l.per_callback() {
+            return Err(ConfigError::InvalidLimit {
+                name: "max_buffered_bytes",
+                reason: "must hold at least one callback: \
+                         max(max_unverified_file_size, part_size) + part_size * max_parts_in_flight + 64 KiB",
+            });
+        }
         Ok(CaptureSink {
             config: Arc::new(Config {
                 store: self.store,
                 secrets: self.secrets,
+                resolver: self.resolver,
                 layout: self.layout,
+                budget: Budget::new(self.limits.max_buffered_bytes, self.limits.per_callback()),
                 limits: self.limits,
+                on_existing: self.on_existing,
+                early_file: self.early_file,
+                staging_prefix: self.staging_prefix,
+                gauge: Arc::default(),
                 attributes_unsupported: AtomicBool::new(false),
             }),
         })
@@ -252,8 +401,11 @@ impl fmt::Debug for CaptureSinkBuilder {
         f.debug_struct("CaptureSinkBuilder")
             .field("store", &format_args!("{}", self.store))
             .field("secrets", &self.secrets)
+            .field("resolver", &self.resolver.is_some())
             .field("layout", &self.layout)
             .field("limits", &self.limits)
+            .field("on_existing", &self.on_existing)
+            .field("early_file", &self.early_file)
             .finish()
     }
 }

@@ -3,18 +3,19 @@
 //! every path that does not complete it.
 
 use std::mem;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{
-    Attribute, AttributeValue, Attributes, MultipartUpload, PutMultipartOptions, PutOptions,
-    PutPayload, PutResult,
+    Attribute, AttributeValue, Attributes, MultipartUpload, ObjectStoreExt, PutMode,
+    PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
 use tokio::task::JoinSet;
 
 use crate::Format;
+use crate::budget::Tracked;
 use crate::sink::Config;
 
 /// One object being written.
@@ -23,7 +24,8 @@ use crate::sink::Config;
 /// exceeds one part goes up as a single put in [`Upload::finish`]; past that,
 /// a multipart upload is created and parts of exactly `part_size` bytes are
 /// sent as tasks, at most `max_parts_in_flight` at a time. Memory held is
-/// therefore at most `part_size * (max_parts_in_flight + 1)`.
+/// therefore at most `part_size * (max_parts_in_flight + 1)`, and every byte
+/// of it is counted on the sink's gauge while held.
 ///
 /// Dropping an `Upload` that has a multipart upload open (the request future
 /// was dropped, say, because the client went away) aborts it in a task of
@@ -32,6 +34,7 @@ pub(crate) struct Upload {
     target: Target,
     pending: Vec<Bytes>,
     pending_len: usize,
+    pending_tracked: Tracked,
     size: u64,
     multipart: Option<Multipart>,
 }
@@ -45,12 +48,15 @@ struct Target {
 }
 
 struct Multipart {
-    upload: Box<dyn MultipartUpload>,
+    /// Only ever reached through `get_mut` (never locked): the mutex is
+    /// there to make `Upload` `Sync`, which `dyn MultipartUpload` is not.
+    upload: Mutex<Box<dyn MultipartUpload>>,
     parts: JoinSet<object_store::Result<()>>,
 }
 
 impl Upload {
     pub(crate) fn new(config: Arc<Config>, key: Path, format: Format) -> Self {
+        let pending_tracked = Tracked::new(config.gauge.clone());
         Self {
             target: Target {
                 config,
@@ -59,6 +65,7 @@ impl Upload {
             },
             pending: Vec::new(),
             pending_len: 0,
+            pending_tracked,
             size: 0,
             multipart: None,
         }
@@ -90,6 +97,7 @@ impl Upload {
                 data.split_to(take)
             };
             self.pending_len += head.len();
+            self.pending_tracked.add(head.len());
             self.pending.push(head);
         }
         Ok(())
@@ -99,52 +107,67 @@ impl Upload {
         if self.multipart.is_none() {
             let upload = self.target.start_multipart().await?;
             self.multipart = Some(Multipart {
-                upload,
+                upload: Mutex::new(upload),
                 parts: JoinSet::new(),
             });
         }
         let max_in_flight = self.target.config.limits.max_parts_in_flight;
-        let payload = self.take_pending();
+        let (payload, tracked) = self.take_pending();
         let Some(m) = self.multipart.as_mut() else {
             unreachable!("multipart upload was created above")
         };
         while m.parts.len() >= max_in_flight {
             join_one(&mut m.parts).await?;
         }
-        m.parts.spawn(m.upload.put_part(payload));
+        m.spawn_part(payload, tracked);
         Ok(())
     }
 
-    fn take_pending(&mut self) -> PutPayload {
+    fn take_pending(&mut self) -> (PutPayload, Tracked) {
         self.pending_len = 0;
-        mem::take(&mut self.pending).into_iter().collect()
+        let payload = mem::take(&mut self.pending).into_iter().collect();
+        (payload, self.pending_tracked.take())
     }
 
-    /// Writes what remains and makes the object visible.
-    pub(crate) async fn finish(mut self) -> object_store::Result<PutResult> {
+    /// Writes what remains and makes the object visible. With `create`, an
+    /// object already at the key is not replaced: the result is
+    /// `Error::AlreadyExists`.
+    pub(crate) async fn finish(mut self, create: bool) -> object_store::Result<PutResult> {
         if self.multipart.is_none() {
-            let payload = self.take_pending();
-            return self.target.put(payload).await;
+            let (payload, _tracked) = self.take_pending();
+            let mode = if create {
+                PutMode::Create
+            } else {
+                PutMode::Overwrite
+            };
+            return self.target.put(payload, mode).await;
         }
-        let result = self.complete_multipart().await;
+        let result = self.complete_multipart(create).await;
         if result.is_err() {
             self.abort().await;
         }
         result
     }
 
-    async fn complete_multipart(&mut self) -> object_store::Result<PutResult> {
+    async fn complete_multipart(&mut self, create: bool) -> object_store::Result<PutResult> {
         let last = (self.pending_len > 0).then(|| self.take_pending());
         let Some(m) = self.multipart.as_mut() else {
             unreachable!("finish checked for a multipart upload")
         };
-        if let Some(last) = last {
-            m.parts.spawn(m.upload.put_part(last));
+        if let Some((payload, tracked)) = last {
+            m.spawn_part(payload, tracked);
         }
         while !m.parts.is_empty() {
             join_one(&mut m.parts).await?;
         }
-        let result = m.upload.complete().await?;
+        // No conditional completion in `object_store`: check just before.
+        if create && self.target.exists().await? {
+            return Err(object_store::Error::AlreadyExists {
+                path: self.target.key.to_string(),
+                source: "found before completing the multipart upload".into(),
+            });
+        }
+        let result = m.upload().complete().await?;
         self.multipart = None;
         Ok(result)
     }
@@ -155,6 +178,25 @@ impl Upload {
         if let Some(m) = self.multipart.take() {
             abort_multipart(m, &self.target.key).await;
         }
+    }
+}
+
+impl Multipart {
+    fn upload(&mut self) -> &mut Box<dyn MultipartUpload> {
+        self.upload
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends a part as a task; its bytes stay counted until the task ends
+    /// (or is cancelled).
+    fn spawn_part(&mut self, payload: PutPayload, tracked: Tracked) {
+        let part = self.upload().put_part(payload);
+        self.parts.spawn(async move {
+            let result = part.await;
+            drop(tracked);
+            result
+        });
     }
 }
 
@@ -176,10 +218,11 @@ impl Target {
             .await
     }
 
-    async fn put(&self, payload: PutPayload) -> object_store::Result<PutResult> {
+    async fn put(&self, payload: PutPayload, mode: PutMode) -> object_store::Result<PutResult> {
         let store = &self.config.store;
         if let Some(attributes) = self.attributes() {
             let opts = PutOptions {
+                mode: mode.clone(),
                 attributes,
                 ..Default::default()
             };
@@ -188,9 +231,15 @@ impl Target {
                 other => return other,
             }
         }
-        store
-            .put_opts(&self.key, payload, PutOptions::default())
-            .await
+        let opts = PutOptions {
+            mode,
+            ..Default::default()
+        };
+        store.put_opts(&self.key, payload, opts).await
+    }
+
+    async fn exists(&self) -> object_store::Result<bool> {
+        exists(&self.config, &self.key).await
     }
 
     /// The attributes to send, or `None` once the store has shown it takes
@@ -214,6 +263,15 @@ impl Target {
     }
 }
 
+/// Whether an object is at `key`.
+pub(crate) async fn exists(config: &Config, key: &Path) -> object_store::Result<bool> {
+    match config.store.head(key).await {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
 async fn join_one(parts: &mut JoinSet<object_store::Result<()>>) -> object_store::Result<()> {
     match parts.join_next().await {
         Some(Ok(result)) => result,
@@ -224,7 +282,7 @@ async fn join_one(parts: &mut JoinSet<object_store::Result<()>>) -> object_store
 
 async fn abort_multipart(mut m: Multipart, key: &Path) {
     m.parts.shutdown().await;
-    match m.upload.abort().await {
+    match m.upload().abort().await {
         Ok(()) => tracing::debug!(%key, "multipart upload aborted"),
         Err(error) => tracing::warn!(%key, %error, "multipart upload could not be aborted"),
     }

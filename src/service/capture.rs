@@ -7,7 +7,7 @@ use http_body_util::{BodyDataStream, Empty};
 use tower_service::Service;
 
 use super::{ResponseBody, ResponseFuture};
-use crate::pipeline::BoxError;
+use crate::BoxError;
 use crate::{CaptureSink, Rejection, RejectionKind};
 
 /// Receives a capture callback, stores its file, then calls the inner
