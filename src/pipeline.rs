@@ -545,9 +545,20 @@ impl Form {
             CopyMode::Overwrite
         };
         let store = &self.config.store;
-        let copied = store
+        let mut copied = store
             .copy_opts(&staging, &key, CopyOptions::new().with_mode(mode))
             .await;
+        // S3 has no copy-if-not-exists without extra configuration: the check
+        // made above is then the guard (best effort, as for multipart).
+        if let Err(object_store::Error::NotSupported { .. }) = copied {
+            copied = store
+                .copy_opts(
+                    &staging,
+                    &key,
+                    CopyOptions::new().with_mode(CopyMode::Overwrite),
+                )
+                .await;
+        }
         if let Err(error) = store.delete(&staging).await {
             tracing::warn!(%staging, %error, "staged capture could not be deleted");
         }

@@ -257,3 +257,4 @@ impl Drop for S3Server {
         self.task.abort();
     }
 }
+pub mod faulty;

@@ -1,0 +1,266 @@
+//! Every limit, hit exactly at its bound (accepted) and just past it
+//! (refused, nothing stored).
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use common::faulty::{Faults, FaultyStore};
+use common::*;
+use futures_util::{StreamExt, stream};
+use http::{Request, StatusCode};
+use http_body_util::{BodyExt, StreamBody};
+use object_store::ObjectStore;
+use shotsink::{CaptureSink, CaptureSinkBuilder};
+use tower::ServiceExt;
+
+fn builder(store: &Arc<dyn ObjectStore>) -> CaptureSinkBuilder {
+    CaptureSink::builder(store.clone()).secret(SECRET)
+}
+
+/// Sends `parts` to a fresh store through a sink configured by `configure`;
+/// returns the status and how many objects landed.
+async fn send_with(
+    configure: impl Fn(CaptureSinkBuilder) -> CaptureSinkBuilder,
+    parts: &[Part],
+) -> (StatusCode, usize) {
+    let store = memory();
+    let sink = configure(builder(&store)).build().unwrap();
+    let response = sink
+        .service()
+        .oneshot(chunked_request(parts, None))
+        .await
+        .unwrap();
+    (response.status(), all_keys(store.as_ref()).await.len())
+}
+
+const STORED: (StatusCode, usize) = (StatusCode::OK, 1);
+const TOO_LARGE: (StatusCode, usize) = (StatusCode::PAYLOAD_TOO_LARGE, 0);
+
+#[tokio::test]
+async fn the_file_size_limit_takes_a_file_of_exactly_the_limit_and_refuses_one_byte_more() {
+    let data = large_pdf(300_000);
+    for part_size in [1024 * 1024, 64 * 1024] {
+        let parts = callback("Lim", "pdf", data.clone());
+        let at = |b: CaptureSinkBuilder| b.max_file_size(300_000).part_size(part_size);
+        let past = |b: CaptureSinkBuilder| b.max_file_size(299_999).part_size(part_size);
+        assert_eq!(send_with(at, &parts).await, STORED, "part size {part_size}");
+        assert_eq!(
+            send_with(past, &parts).await,
+            TOO_LARGE,
+            "part size {part_size}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_text_field_limit_applies_to_every_text_field() {
+    let png = fixture("capture.png");
+    for (bound, name) in [(4096, "note"), (64, "callback_secret")] {
+        let with = |len: usize| {
+            let mut parts = callback("Txt", "png", png.clone());
+            if name == "note" {
+                parts.insert(0, text("note", "n".repeat(len)));
+            } else {
+                // A secret of exactly `len` bytes that the sink accepts.
+                parts[0] = text("callback_secret", "s".repeat(len));
+            }
+            parts
+        };
+        let configure = |b: CaptureSinkBuilder| {
+            b.max_text_field_size(bound)
+                .secret("s".repeat(bound))
+                .secret("s".repeat(bound + 1))
+        };
+        assert_eq!(send_with(configure, &with(bound)).await, STORED, "{name}");
+        assert_eq!(
+            send_with(configure, &with(bound + 1)).await,
+            TOO_LARGE,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_field_count_limit_counts_every_part() {
+    let with_extra = |extra: usize| {
+        let mut parts = callback("Fields", "png", fixture("capture.png"));
+        for i in 0..extra {
+            parts.insert(0, text("extra", format!("{i}")));
+        }
+        parts
+    };
+    // Five protocol fields plus eleven extra make the default of 16.
+    assert_eq!(send_with(|b| b, &with_extra(11)).await, STORED);
+    assert_eq!(send_with(|b| b, &with_extra(12)).await, TOO_LARGE);
+    assert_eq!(send_with(|b| b.max_fields(6), &with_extra(1)).await, STORED);
+    assert_eq!(
+        send_with(|b| b.max_fields(6), &with_extra(2)).await,
+        TOO_LARGE
+    );
+}
+
+#[tokio::test]
+async fn the_body_size_limit_takes_a_body_of_exactly_the_limit() {
+    let parts = callback("Body", "png", fixture("capture.png"));
+    let len = multipart_body(&parts).len() as u64;
+    assert_eq!(send_with(|b| b.max_body_size(len), &parts).await, STORED);
+    assert_eq!(
+        send_with(|b| b.max_body_size(len - 1), &parts).await,
+        TOO_LARGE
+    );
+}
+
+#[tokio::test]
+async fn the_hold_bound_for_a_file_before_its_secret_is_exact() {
+    let data = large_pdf(100_000);
+    let parts = callback_file_first("Held", "pdf", data);
+    assert_eq!(
+        send_with(|b| b.max_unverified_file_size(100_000), &parts).await,
+        STORED
+    );
+    assert_eq!(
+        send_with(|b| b.max_unverified_file_size(99_999), &parts).await,
+        TOO_LARGE
+    );
+}
+
+#[tokio::test]
+async fn a_part_may_carry_32_header_lines_and_not_33() {
+    // multer's fixed bound: one `Content-Disposition` plus 31 others.
+    let body_with = |extra_headers: usize| {
+        let mut body = multipart_body(&callback("Hdr", "png", fixture("capture.png")));
+        let marker = b"Content-Disposition: form-data; name=\"token\"\r\n";
+        let at = body
+            .windows(marker.len())
+            .position(|w| w == marker)
+            .unwrap()
+            + marker.len();
+        let headers: String = (0..extra_headers)
+            .map(|i| format!("x-extra-{i}: {i}\r\n"))
+            .collect();
+        let mut out = body[..at].to_vec();
+        out.extend_from_slice(headers.as_bytes());
+        out.extend_from_slice(&body.split_off(at));
+        out
+    };
+    for (extra, expected) in [(31, STORED), (32, (StatusCode::BAD_REQUEST, 0))] {
+        let store = memory();
+        let sink = builder(&store).build().unwrap();
+        let request = Request::post("/callback")
+            .header("content-type", content_type())
+            .body(http_body_util::Full::new(Bytes::from(body_with(extra))))
+            .unwrap();
+        let status = sink.service().oneshot(request).await.unwrap().status();
+        assert_eq!(
+            (status, all_keys(store.as_ref()).await.len()),
+            expected,
+            "{extra} extra headers"
+        );
+    }
+}
+
+/// A body that sends `head` bytes, pauses for `pause` (forever if `None`),
+/// then sends the rest.
+fn stalling_request(parts: &[Part], head: usize, pause: Option<Duration>) -> Request<ChunkedBody> {
+    let body = multipart_body(parts);
+    let first = body.slice(..head);
+    let rest = body.slice(head..);
+    let frames = stream::once(async move { Ok(http_body::Frame::data(first)) })
+        .chain(stream::once(async move {
+            match pause {
+                Some(pause) => tokio::time::sleep(pause).await,
+                None => std::future::pending::<()>().await,
+            }
+            Ok(http_body::Frame::data(rest))
+        }))
+        .boxed();
+    Request::post("/callback")
+        .header("content-type", content_type())
+        .body(StreamBody::new(frames))
+        .unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_client_that_pauses_within_the_idle_timeout_is_served_and_past_it_gets_408() {
+    let store = memory();
+    let faulty = FaultyStore::new(store.clone(), Faults::default());
+    let sink = CaptureSink::builder(faulty.clone())
+        .secret(SECRET)
+        .idle_timeout(Duration::from_secs(10))
+        .part_size(64 * 1024)
+        .build()
+        .unwrap();
+    let data = large_pdf(400_000);
+    let parts = callback("Idle", "pdf", data.clone());
+
+    // The clock is paused: the pauses below take no real time, and the
+    // timer fires exactly at its deadline.
+    let response = sink
+        .service()
+        .oneshot(stalling_request(
+            &parts,
+            300_000,
+            Some(Duration::from_millis(9_999)),
+        ))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        stored_bytes(store.as_ref(), &key_today("Idle", "pdf")).await,
+        data
+    );
+
+    let parts = callback("Stalled", "pdf", data);
+    let response = sink
+        .service()
+        .oneshot(stalling_request(&parts, 300_000, None))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT);
+    assert_eq!(all_keys(store.as_ref()).await.len(), 1);
+    // The stalled callback had an upload under way; it was aborted.
+    assert_eq!(faulty.counts.get(&faulty.counts.uploads), 2);
+    assert_eq!(faulty.counts.get(&faulty.counts.aborts), 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn time_spent_waiting_on_a_slow_store_does_not_count_against_the_client() {
+    let store = memory();
+    let faulty = FaultyStore::new(
+        store.clone(),
+        Faults {
+            part_delay: Some(Duration::from_secs(60)),
+            ..Faults::default()
+        },
+    );
+    let sink = CaptureSink::builder(faulty)
+        .secret(SECRET)
+        .idle_timeout(Duration::from_secs(1))
+        .part_size(64 * 1024)
+        .max_parts_in_flight(1)
+        .build()
+        .unwrap();
+    let data = large_pdf(400_000);
+    // Every chunk comes 500 ms after the last: the client never idles for
+    // the 1 s timeout, while each part keeps the sink 60 s on the store.
+    let mut request = chunked_request(&callback("Patient", "pdf", data.clone()), None);
+    let chunks = std::mem::replace(request.body_mut(), StreamBody::new(stream::empty().boxed()));
+    *request.body_mut() = StreamBody::new(
+        chunks
+            .into_data_stream()
+            .then(|chunk| async move {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                chunk.map(http_body::Frame::data)
+            })
+            .boxed(),
+    );
+    let response = sink.service().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        stored_bytes(store.as_ref(), &key_today("Patient", "pdf")).await,
+        data
+    );
+}
