@@ -613,3 +613,21 @@ fn the_service_is_clone_send_and_sync_with_an_infallible_error() {
     }
     assert_service(&sink(&memory()).service());
 }
+
+#[tokio::test]
+async fn receive_can_be_awaited_inside_a_spawned_task_that_borrows_the_sink() {
+    async fn handle(sink: &CaptureSink, headers: &http::HeaderMap, body: Bytes) -> StatusCode {
+        let chunks = futures_util::stream::iter([Ok::<_, Infallible>(body)]);
+        sink.receive(headers, chunks).await.status()
+    }
+    let store = memory();
+    let sink = sink(&store);
+    let mut headers = http::HeaderMap::new();
+    headers.insert("content-type", content_type().parse().unwrap());
+    let body = multipart_body(&callback("Spawned", "png", fixture("capture.png")));
+    let status = tokio::spawn(async move { handle(&sink, &headers, body).await })
+        .await
+        .unwrap();
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(all_keys(store.as_ref()).await.len(), 1);
+}
