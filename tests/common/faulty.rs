@@ -29,6 +29,8 @@ pub struct Faults {
     pub fail_complete: bool,
     /// Every part takes this long before it is sent on.
     pub part_delay: Option<Duration>,
+    /// Every single put takes this long before it is sent on.
+    pub put_delay: Option<Duration>,
 }
 
 #[derive(Debug, Default)]
@@ -87,6 +89,9 @@ impl ObjectStore for FaultyStore {
         let n = self.counts.puts.fetch_add(1, Ordering::SeqCst) + 1;
         if self.faults.fail_put && n == 1 {
             return Err(injected("put"));
+        }
+        if let Some(delay) = self.faults.put_delay {
+            tokio::time::sleep(delay).await;
         }
         self.inner.put_opts(location, payload, opts).await
     }
