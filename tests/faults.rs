@@ -237,3 +237,47 @@ async fn bodies_cut_at_random_offsets_leave_nothing_and_abort_every_upload_begun
         }
     }
 }
+
+#[tokio::test]
+async fn a_request_dropped_mid_upload_still_aborts_its_multipart_upload() {
+    let store = memory();
+    let faulty = FaultyStore::new(store.clone(), Faults::default());
+    let service = sink_on(faulty.clone());
+    // Sends a few parts' worth, then never sends the rest.
+    let parts = callback("Dropped", "pdf", large_pdf(10 * PART));
+    let body = multipart_body(&parts);
+    let head = body.slice(..5 * PART);
+    let frames = futures_util::StreamExt::boxed(futures_util::StreamExt::chain(
+        futures_util::stream::iter([Ok::<_, std::io::Error>(http_body::Frame::data(head))]),
+        futures_util::stream::pending(),
+    ));
+    let request = http::Request::post("/callback")
+        .header("content-type", content_type())
+        .body(http_body_util::StreamBody::new(frames))
+        .unwrap();
+    let task = tokio::spawn(service.clone().oneshot(request));
+
+    let counts = faulty.counts.clone();
+    let wait_for = |what: &'static str, done: Box<dyn Fn() -> bool>| async move {
+        for _ in 0..500 {
+            if done() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("timed out waiting for {what}");
+    };
+    let c = counts.clone();
+    wait_for(
+        "the upload to start",
+        Box::new(move || c.get(&c.parts) >= 2),
+    )
+    .await;
+    // The server drops the request (the connection closed).
+    task.abort();
+    let c = counts.clone();
+    wait_for("the abort", Box::new(move || c.get(&c.aborts) == 1)).await;
+    assert_eq!(counts.get(&counts.completes), 0);
+    assert!(all_keys(store.as_ref()).await.is_empty());
+    serves_next(&service, store.as_ref()).await;
+}

@@ -258,3 +258,4 @@ impl Drop for S3Server {
     }
 }
 pub mod faulty;
+pub mod invariants;
