@@ -154,11 +154,12 @@ async fn check(cb: Callback, part_size: usize) -> Result<(), TestCaseError> {
         status == StatusCode::OK && body_text(response).await.starts_with("stored")
     );
     if let Some(key) = keys.first() {
-        // Stored only with the secret in the body, exactly.
-        let secret_field = format!("name=\"callback_secret\"\r\n\r\n{SECRET}\r\n");
+        // Stored only with the secret in the body as a whole part value
+        // (a value runs from its blank line to the next delimiter).
+        let secret_value = format!("\r\n\r\n{SECRET}\r\n--{BOUNDARY}");
         prop_assert!(
-            body.windows(secret_field.len())
-                .any(|w| w == secret_field.as_bytes()),
+            body.windows(secret_value.len())
+                .any(|w| w == secret_value.as_bytes()),
             "stored without the secret"
         );
         // Stored only as what the bytes are, under that extension and type.
