@@ -63,7 +63,7 @@ impl Format {
 
     /// Identifies the format of a file from its leading bytes.
     ///
-    /// Pass at least [`SNIFF_LEN`] bytes, or the whole file if it is shorter.
+    /// Pass at least the first 256 bytes, or the whole file if it is shorter.
     /// Returns `None` for anything that is not one of the accepted formats:
     /// HTML, SVG, GIF, text, truncated headers.
     ///

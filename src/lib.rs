@@ -82,14 +82,17 @@
 //!
 //! | outcome | status |
 //! |---|---|
-//! | stored, or render failure (`status` other than `OK`) acknowledged | 200 |
+//! | stored; a re-delivery kept out by [`OnExisting::KeepFirst`]; a render failure (`status` other than `OK`) acknowledged | 200 |
 //! | malformed form, missing field, empty token | 400 |
 //! | missing or wrong `callback_secret` | 403 |
 //! | not `POST` | 405 |
+//! | the client sent nothing for the idle timeout | 408 |
+//! | already stored and [`OnExisting::Reject`] | 409 |
 //! | a size limit exceeded | 413 |
 //! | not multipart, or a file that is not the declared / an accepted format | 415 |
 //! | the sink failed on its own | 500 |
 //! | the object store failed (the sender should retry) | 502 |
+//! | the [`SecretResolver`] failed (the sender should retry) | 503 |
 //!
 //! # Cargo features
 //!
