@@ -514,15 +514,17 @@ impl Form {
         format: Format,
         token: String,
     ) -> Result<Outcome, Rejection> {
-        if let Some(declared) = self.declared_format() {
-            if let Err(rejection) = check_declared(declared, format) {
-                upload.abort().await;
-                return Err(rejection);
+        let checked = async {
+            if let Some(declared) = self.declared_format() {
+                check_declared(declared, format)?;
             }
+            let key = self.key(&token, format);
+            let existing = self.already_stored(&key).await?;
+            Ok((key, existing))
         }
-        let key = self.key(&token, format);
-        let existing = match self.already_stored(&key).await {
-            Ok(existing) => existing,
+        .await;
+        let (key, existing) = match checked {
+            Ok(checked) => checked,
             Err(rejection) => {
                 upload.abort().await;
                 return Err(rejection);

@@ -182,7 +182,7 @@ async fn two_deliveries_racing_with_keep_first_store_exactly_one_whole_capture()
             let kept = stored_bytes(store.as_ref(), &key_today(&token, "pdf")).await;
             let winner = if ra.1.starts_with("stored") { &a } else { &b };
             assert!(
-                &kept == winner,
+                kept == *winner,
                 "{what}: the stored bytes are not the winner's"
             );
         }
