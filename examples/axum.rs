@@ -5,50 +5,70 @@
 //! secret and prints a `curl` command that sends a sample capture. See
 //! `examples/common/mod.rs` for the environment variables (store URL,
 //! address, secret).
+//!
+//! Two routes show the two forms: `/callback` is the sink as the endpoint;
+//! `/callback/recorded` puts the sink in front of a handler that receives
+//! the outcome (to record the capture in a database, say).
 
 #[path = "common/mod.rs"]
 pub mod common;
 
-use axum::Router;
-use shotsink::CaptureSink;
+use std::sync::{Arc, Mutex};
+
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use shotsink::{CaptureSink, Outcome};
 
 use common::{BoxError, Settings};
 
-/// The app: the sink mounted as the endpoint at `/callback`.
-pub fn app(sink: CaptureSink) -> Router {
-    Router::new().route_service("/callback", sink.service())
+/// What the handler recorded, in place of a database.
+pub type Recorded = Arc<Mutex<Vec<String>>>;
+
+/// The app: both forms, and `GET /recorded` listing what the handler saw.
+pub fn app(sink: CaptureSink, recorded: Recorded) -> Router {
+    Router::new()
+        .route_service("/callback", sink.service())
+        .route(
+            "/callback/recorded",
+            post(record_capture).layer(sink.layer()),
+        )
+        .route("/recorded", get(list_recorded))
+        .layer(Extension(recorded))
+}
+
+/// Runs after the sink, with its outcome.
+async fn record_capture(
+    Extension(outcome): Extension<Outcome>,
+    Extension(recorded): Extension<Recorded>,
+) -> String {
+    let line = match &outcome {
+        Outcome::Stored(c) => format!("{} {} {} {}", c.token, c.key, c.size, c.sha256),
+        other => format!(
+            "{} {}",
+            other.token().unwrap_or("-"),
+            other.message().trim()
+        ),
+    };
+    recorded
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(line.clone());
+    format!("recorded {line}\n")
+}
+
+async fn list_recorded(Extension(recorded): Extension<Recorded>) -> String {
+    recorded
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .join("\n")
 }
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "shotsink=info".into()),
-        )
-        .init();
-
+    common::init_tracing();
     let settings = Settings::from_env()?;
-    let sink = CaptureSink::builder(settings.store.clone())
-        .secrets(&settings.secrets)
-        .build()?;
-
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
-    let addr = listener.local_addr()?;
-    println!(
-        "shotsink: POST http://{addr}/callback -> {}",
-        settings.store_description
-    );
-    if settings.generated_secret {
-        println!(
-            "no SHOTSINK_SECRET set; generated one for this run: {}",
-            settings.secrets[0]
-        );
-    }
-    println!(
-        "send a sample capture:\n\n{}\n",
-        common::sample_curl(addr, &settings.secrets[0])
-    );
-    axum::serve(listener, app(sink)).await?;
+    settings.announce(listener.local_addr()?);
+    axum::serve(listener, app(settings.sink()?, Recorded::default())).await?;
     Ok(())
 }

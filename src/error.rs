@@ -18,6 +18,18 @@ pub enum ConfigError {
         /// Why `object_store` refused it.
         source: object_store::path::Error,
     },
+    /// A store location could not be used.
+    InvalidStoreUrl {
+        /// The location as given.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The object store's builder refused its configuration.
+    Store {
+        /// The error from `object_store`.
+        source: object_store::Error,
+    },
     /// A limit is out of range.
     InvalidLimit {
         /// The builder setting.
@@ -38,6 +50,10 @@ impl fmt::Display for ConfigError {
                 write!(f, "invalid key prefix {prefix:?}")
             }
             ConfigError::InvalidLimit { name, reason } => write!(f, "invalid `{name}`: {reason}"),
+            ConfigError::InvalidStoreUrl { url, reason } => {
+                write!(f, "invalid store location {url:?}: {reason}")
+            }
+            ConfigError::Store { .. } => f.write_str("object store configuration refused"),
         }
     }
 }
@@ -46,7 +62,14 @@ impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             ConfigError::InvalidPrefix { source, .. } => Some(source),
+            ConfigError::Store { source } => Some(source),
             _ => None,
         }
+    }
+}
+
+impl From<object_store::Error> for ConfigError {
+    fn from(source: object_store::Error) -> Self {
+        ConfigError::Store { source }
     }
 }

@@ -101,6 +101,7 @@
 //! | `aws` | `object_store`'s S3 client (AWS and S3-compatible providers) |
 //! | `gcp` | `object_store`'s Google Cloud Storage client |
 //! | `azure` | `object_store`'s Azure Blob Storage client |
+//! | `actix` | the actix-web 4 adapter, [`actix`] |
 //!
 //! `LocalFileSystem` and `InMemory` are always available.
 #![deny(unsafe_code)]
@@ -118,7 +119,15 @@ mod policy;
 mod secret;
 mod service;
 mod sink;
+mod store;
 mod upload;
+
+#[cfg(feature = "actix")]
+#[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
+pub mod actix;
+#[cfg(feature = "aws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
+pub mod providers;
 
 pub use error::ConfigError;
 pub use format::{Format, UnknownFormat};
@@ -126,10 +135,11 @@ pub use key::{KeyContext, KeyLayout};
 pub use outcome::{
     ExistingCapture, Outcome, Rejection, RejectionKind, RenderFailure, StoredCapture,
 };
-pub use policy::{EarlyFile, OnExisting};
+pub use policy::{Disposition, EarlyFile, OnExisting};
 pub use secret::{Secret, SecretResolver};
 pub use service::{Acknowledge, Capture, CaptureLayer, ResponseBody, ResponseFuture};
 pub use sink::{CaptureSink, CaptureSinkBuilder};
+pub use store::store_from_url;
 
 /// A boxed error, as returned by a [`SecretResolver`] and accepted from body
 /// streams.

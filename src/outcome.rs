@@ -44,6 +44,16 @@ impl Outcome {
         }
     }
 
+    /// The one-line plain-text answer for the sender.
+    pub fn message(&self) -> String {
+        match self {
+            Outcome::Stored(s) => format!("stored {}\n", s.key),
+            Outcome::AlreadyStored(e) => format!("already stored {}\n", e.key),
+            Outcome::RenderFailed(_) => "render failure acknowledged\n".to_owned(),
+            Outcome::Rejected(r) => format!("{}\n", r.reason()),
+        }
+    }
+
     /// The capture's token, when the callback carried a usable one.
     pub fn token(&self) -> Option<&str> {
         match self {
@@ -67,6 +77,9 @@ pub struct StoredCapture {
     pub format: Format,
     /// The number of bytes stored.
     pub size: u64,
+    /// The SHA-256 of the bytes stored, lowercase hex, computed while
+    /// streaming.
+    pub sha256: String,
     /// The store's entity tag for the new object, if it returns one.
     pub e_tag: Option<String>,
     /// The store's version of the new object, if it is versioned.

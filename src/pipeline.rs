@@ -360,7 +360,7 @@ impl Form {
             drain(field).await?;
             return Ok(FileState::AlreadyStored { key, format });
         }
-        let mut upload = Upload::new(self.config.clone(), key, format);
+        let mut upload = Upload::new(self.config.clone(), key, format, Some(&token));
         match stream_into(&mut upload, head, field).await {
             Ok(()) => Ok(FileState::Streaming { upload, format }),
             Err(rejection) => {
@@ -408,7 +408,7 @@ impl Form {
         // that is no accepted type is not worth staging.
         let format = verify_type(&chunks, None)?;
         let key = staging_key(&self.config.staging_prefix)?;
-        let mut upload = Upload::new(self.config.clone(), key, format);
+        let mut upload = Upload::new(self.config.clone(), key, format, None);
         // The held bytes move into the upload, which counts them itself.
         drop(tracked);
         match stream_into(&mut upload, chunks, field).await {
@@ -477,7 +477,7 @@ impl Form {
                         format,
                     }));
                 }
-                let mut upload = Upload::new(self.config.clone(), key, format);
+                let mut upload = Upload::new(self.config.clone(), key, format, Some(&token));
                 drop(tracked);
                 for chunk in chunks {
                     if let Err(e) = upload.write(chunk).await {
@@ -495,13 +495,14 @@ impl Form {
         let key = upload.key().clone();
         let size = upload.size();
         match upload.finish(self.config.on_existing.checks()).await {
-            Ok(result) => Ok(Outcome::Stored(StoredCapture {
+            Ok(finished) => Ok(Outcome::Stored(StoredCapture {
                 key,
                 token,
                 format,
                 size,
-                e_tag: result.e_tag,
-                version: result.version,
+                sha256: finished.sha256,
+                e_tag: finished.result.e_tag,
+                version: finished.result.version,
             })),
             Err(error) => self.existing_or_error(error, key, token, format),
         }
@@ -540,7 +541,7 @@ impl Form {
         }
         let staging = upload.key().clone();
         let size = upload.size();
-        upload.finish(false).await.map_err(store_error)?;
+        let sha256 = upload.finish(false).await.map_err(store_error)?.sha256;
         let mode = if self.config.on_existing.checks() {
             CopyMode::Create
         } else {
@@ -570,6 +571,7 @@ impl Form {
                 token,
                 format,
                 size,
+                sha256,
                 e_tag: None,
                 version: None,
             })),

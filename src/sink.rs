@@ -14,9 +14,10 @@ use object_store::path::Path;
 use crate::budget::{Budget, Gauge};
 use crate::format::SNIFF_LEN;
 use crate::pipeline;
+use crate::policy::ObjectAttributes;
 use crate::{
-    Acknowledge, BoxError, Capture, CaptureLayer, ConfigError, EarlyFile, KeyLayout, OnExisting,
-    Outcome, Secret, SecretResolver,
+    Acknowledge, BoxError, Capture, CaptureLayer, ConfigError, Disposition, EarlyFile, KeyLayout,
+    OnExisting, Outcome, Secret, SecretResolver,
 };
 
 const KIB: usize = 1024;
@@ -84,6 +85,7 @@ pub(crate) struct Config {
     pub(crate) on_existing: OnExisting,
     pub(crate) early_file: EarlyFile,
     pub(crate) staging_prefix: Path,
+    pub(crate) attributes: ObjectAttributes,
     pub(crate) gauge: Arc<Gauge>,
     pub(crate) budget: Budget,
     /// Learned at run time: set once the store refused object attributes.
@@ -115,6 +117,7 @@ impl CaptureSink {
             on_existing: OnExisting::default(),
             early_file: EarlyFile::default(),
             staging_prefix: Path::from("_incoming"),
+            attributes: ObjectAttributes::default(),
             error: None,
         }
     }
@@ -188,6 +191,7 @@ pub struct CaptureSinkBuilder {
     on_existing: OnExisting,
     early_file: EarlyFile,
     staging_prefix: Path,
+    attributes: ObjectAttributes,
     error: Option<ConfigError>,
 }
 
@@ -248,6 +252,31 @@ impl CaptureSinkBuilder {
                 source,
             }),
         }
+        self
+    }
+
+    /// Stores a `Cache-Control` header with every capture, e.g.
+    /// `public, max-age=31536000, immutable` (captures never change).
+    /// Default: none.
+    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
+        self.attributes.cache_control = Some(value.into());
+        self
+    }
+
+    /// Stores a `Content-Disposition` with every capture, naming the file
+    /// `<token>.<ext>`. Default: none.
+    pub fn content_disposition(mut self, disposition: Disposition) -> Self {
+        self.attributes.disposition = Some(disposition);
+        self
+    }
+
+    /// Stores user metadata with every capture: `token`, and for files up
+    /// to one part (a single put) `size` and `sha256`, computed while
+    /// streaming. A multipart upload declares its metadata before the first
+    /// byte, so large files carry `token` only; the outcome always has both.
+    /// Default: off.
+    pub fn metadata(mut self, enabled: bool) -> Self {
+        self.attributes.metadata = enabled;
         self
     }
 
@@ -385,6 +414,7 @@ impl CaptureSinkBuilder {
                 on_existing: self.on_existing,
                 early_file: self.early_file,
                 staging_prefix: self.staging_prefix,
+                attributes: self.attributes,
                 gauge: Arc::default(),
                 attributes_unsupported: AtomicBool::new(false),
             }),

@@ -12,6 +12,7 @@ use object_store::{
     Attribute, AttributeValue, Attributes, MultipartUpload, ObjectStoreExt, PutMode,
     PutMultipartOptions, PutOptions, PutPayload, PutResult,
 };
+use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
 use crate::Format;
@@ -32,6 +33,7 @@ use crate::sink::Config;
 /// its own, so no orphan parts are left behind on S3 or GCS.
 pub(crate) struct Upload {
     target: Target,
+    sha256: Sha256,
     pending: Vec<Bytes>,
     pending_len: usize,
     pending_tracked: Tracked,
@@ -45,6 +47,14 @@ struct Target {
     config: Arc<Config>,
     key: Path,
     format: Format,
+    /// For the `token` metadata; unknown for a staged file.
+    token: Option<String>,
+}
+
+/// What a finished upload reports.
+pub(crate) struct Finished {
+    pub(crate) result: PutResult,
+    pub(crate) sha256: String,
 }
 
 struct Multipart {
@@ -55,14 +65,16 @@ struct Multipart {
 }
 
 impl Upload {
-    pub(crate) fn new(config: Arc<Config>, key: Path, format: Format) -> Self {
+    pub(crate) fn new(config: Arc<Config>, key: Path, format: Format, token: Option<&str>) -> Self {
         let pending_tracked = Tracked::new(config.gauge.clone());
         Self {
             target: Target {
                 config,
                 key,
                 format,
+                token: token.map(str::to_owned),
             },
+            sha256: Sha256::new(),
             pending: Vec::new(),
             pending_len: 0,
             pending_tracked,
@@ -84,6 +96,7 @@ impl Upload {
     pub(crate) async fn write(&mut self, mut data: Bytes) -> object_store::Result<()> {
         let part_size = self.target.config.limits.part_size;
         self.size += data.len() as u64;
+        self.sha256.update(&data);
         while !data.is_empty() {
             // A full part is only sent once more data shows the file goes on,
             // so a file of exactly one part still goes up as a single put.
@@ -132,21 +145,28 @@ impl Upload {
     /// Writes what remains and makes the object visible. With `create`, an
     /// object already at the key is not replaced: the result is
     /// `Error::AlreadyExists`.
-    pub(crate) async fn finish(mut self, create: bool) -> object_store::Result<PutResult> {
-        if self.multipart.is_none() {
+    pub(crate) async fn finish(mut self, create: bool) -> object_store::Result<Finished> {
+        let sha256 = hex(&mem::take(&mut self.sha256).finalize());
+        let result = if self.multipart.is_none() {
             let (payload, _tracked) = self.take_pending();
             let mode = if create {
                 PutMode::Create
             } else {
                 PutMode::Overwrite
             };
-            return self.target.put(payload, mode).await;
-        }
-        let result = self.complete_multipart(create).await;
-        if result.is_err() {
-            self.abort().await;
-        }
-        result
+            let known = Known {
+                size: self.size,
+                sha256: &sha256,
+            };
+            self.target.put(payload, mode, known).await
+        } else {
+            let result = self.complete_multipart(create).await;
+            if result.is_err() {
+                self.abort().await;
+            }
+            result
+        };
+        result.map(|result| Finished { result, sha256 })
     }
 
     async fn complete_multipart(&mut self, create: bool) -> object_store::Result<PutResult> {
@@ -203,7 +223,7 @@ impl Multipart {
 impl Target {
     async fn start_multipart(&self) -> object_store::Result<Box<dyn MultipartUpload>> {
         let store = &self.config.store;
-        if let Some(attributes) = self.attributes() {
+        if let Some(attributes) = self.attributes(None) {
             let opts = PutMultipartOptions {
                 attributes,
                 ..Default::default()
@@ -218,9 +238,14 @@ impl Target {
             .await
     }
 
-    async fn put(&self, payload: PutPayload, mode: PutMode) -> object_store::Result<PutResult> {
+    async fn put(
+        &self,
+        payload: PutPayload,
+        mode: PutMode,
+        known: Known<'_>,
+    ) -> object_store::Result<PutResult> {
         let store = &self.config.store;
-        if let Some(attributes) = self.attributes() {
+        if let Some(attributes) = self.attributes(Some(known)) {
             let opts = PutOptions {
                 mode: mode.clone(),
                 attributes,
@@ -244,15 +269,40 @@ impl Target {
 
     /// The attributes to send, or `None` once the store has shown it takes
     /// none (`LocalFileSystem` refuses every attribute; its keys carry the
-    /// extension instead).
-    fn attributes(&self) -> Option<Attributes> {
+    /// extension instead). Size and digest are known for a single put only.
+    fn attributes(&self, known: Option<Known<'_>>) -> Option<Attributes> {
         if self.config.attributes_unsupported.load(Ordering::Relaxed) {
             return None;
         }
-        Some(Attributes::from_iter([(
-            Attribute::ContentType,
-            AttributeValue::from(self.format.content_type()),
-        )]))
+        let wanted = &self.config.attributes;
+        let mut attributes = Attributes::new();
+        attributes.insert(Attribute::ContentType, self.format.content_type().into());
+        if let Some(cache_control) = &wanted.cache_control {
+            attributes.insert(Attribute::CacheControl, cache_control.clone().into());
+        }
+        if let (Some(disposition), Some(token)) = (wanted.disposition, &self.token) {
+            let file_name = format!("{token}.{}", self.format.extension());
+            attributes.insert(
+                Attribute::ContentDisposition,
+                AttributeValue::from(disposition.header(&file_name)),
+            );
+        }
+        if wanted.metadata {
+            if let Some(token) = &self.token {
+                attributes.insert(Attribute::Metadata("token".into()), token.clone().into());
+            }
+            if let Some(known) = known {
+                attributes.insert(
+                    Attribute::Metadata("size".into()),
+                    known.size.to_string().into(),
+                );
+                attributes.insert(
+                    Attribute::Metadata("sha256".into()),
+                    known.sha256.to_owned().into(),
+                );
+            }
+        }
+        Some(attributes)
     }
 
     fn attributes_unsupported(&self) {
@@ -261,6 +311,17 @@ impl Target {
             .attributes_unsupported
             .store(true, Ordering::Relaxed);
     }
+}
+
+/// What is known of a file once it is complete.
+#[derive(Clone, Copy)]
+struct Known<'a> {
+    size: u64,
+    sha256: &'a str,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether an object is at `key`.

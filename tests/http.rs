@@ -19,7 +19,8 @@ async fn serve(store: Arc<dyn ObjectStore>) -> SocketAddr {
     let sink = CaptureSink::builder(store).secret(SECRET).build().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, example::app(sink)).await });
+    let app = example::app(sink, example::Recorded::default());
+    tokio::spawn(async move { axum::serve(listener, app).await });
     addr
 }
 

@@ -16,9 +16,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use object_store::ObjectStore;
-use object_store::local::LocalFileSystem;
-use object_store::path::Path;
-use object_store::prefix::PrefixStore;
+use shotsink::CaptureSink;
 
 pub type BoxError = Box<dyn Error + Send + Sync>;
 
@@ -35,7 +33,14 @@ pub struct Settings {
 impl Settings {
     pub fn from_env() -> Result<Self, BoxError> {
         let location = std::env::var("SHOTSINK_STORE").unwrap_or_else(|_| "./captures".into());
-        let store = store_from_location(&location)?;
+        // Cloud URLs take their options from the usual variables; each
+        // builder keeps the keys it knows.
+        let options = std::env::vars().filter(|(k, _)| {
+            ["AWS_", "GOOGLE_", "AZURE_"]
+                .iter()
+                .any(|p| k.starts_with(p))
+        });
+        let store = shotsink::store_from_url(&location, options)?;
         let addr = std::env::var("SHOTSINK_ADDR")
             .unwrap_or_else(|_| "127.0.0.1:3000".into())
             .parse()?;
@@ -55,30 +60,41 @@ impl Settings {
     }
 }
 
-/// A directory path (created if missing), or an `object_store` URL with
-/// options from the environment.
-pub fn store_from_location(location: &str) -> Result<Arc<dyn ObjectStore>, BoxError> {
-    if !location.contains("://") {
-        std::fs::create_dir_all(location)?;
-        return Ok(Arc::new(LocalFileSystem::new_with_prefix(location)?));
+impl Settings {
+    /// A sink on the configured store with the configured secrets.
+    pub fn sink(&self) -> Result<CaptureSink, BoxError> {
+        Ok(CaptureSink::builder(self.store.clone())
+            .secrets(&self.secrets)
+            .build()?)
     }
-    let url = url::Url::parse(location)?;
-    // `from_env` for every provider: each builder keeps the keys it knows
-    // (`aws_*`, `google_*`, `azure_*`) and ignores the others.
-    let options = std::env::vars()
-        .filter(|(k, _)| {
-            ["AWS_", "GOOGLE_", "AZURE_"]
-                .iter()
-                .any(|p| k.starts_with(p))
-        })
-        .map(|(k, v)| (k.to_ascii_lowercase(), v));
-    let (store, prefix) = object_store::parse_url_opts(&url, options)?;
-    let store: Arc<dyn ObjectStore> = Arc::from(store);
-    if prefix == Path::default() {
-        Ok(store)
-    } else {
-        Ok(Arc::new(PrefixStore::new(store, prefix)))
+
+    /// Tells the user where to send callbacks, and how.
+    pub fn announce(&self, addr: SocketAddr) {
+        println!(
+            "shotsink: POST http://{addr}/callback -> {}",
+            self.store_description
+        );
+        if self.generated_secret {
+            println!(
+                "no SHOTSINK_SECRET set; generated one for this run: {}",
+                self.secrets[0]
+            );
+        }
+        println!(
+            "send a sample capture:\n\n{}\n",
+            sample_curl(addr, &self.secrets[0])
+        );
     }
+}
+
+/// Logs through `tracing` at `info` for the sink unless `RUST_LOG` says otherwise.
+pub fn init_tracing() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "shotsink=info".into()),
+        )
+        .init();
 }
 
 /// 32 random alphanumeric characters from the operating system's generator.

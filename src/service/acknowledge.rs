@@ -25,13 +25,10 @@ impl<B> Service<Request<B>> for Acknowledge {
     }
 
     fn call(&mut self, req: Request<B>) -> Self::Future {
-        let text = match req.extensions().get::<Outcome>() {
-            Some(Outcome::Stored(s)) => format!("stored {}\n", s.key),
-            Some(Outcome::AlreadyStored(e)) => format!("already stored {}\n", e.key),
-            Some(Outcome::RenderFailed(_)) => "render failure acknowledged\n".to_owned(),
-            Some(Outcome::Rejected(r)) => format!("{}\n", r.reason()),
-            None => "ok\n".to_owned(),
-        };
+        let text = req
+            .extensions()
+            .get::<Outcome>()
+            .map_or_else(|| "ok\n".to_owned(), Outcome::message);
         ready(Ok(text_response(StatusCode::OK, text)))
     }
 }

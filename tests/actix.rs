@@ -1,0 +1,90 @@
+//! The actix-web example over real TCP: its server on a loopback port, a
+//! real HTTP client sending the sample captures.
+
+mod common;
+#[path = "../examples/actix.rs"]
+#[allow(dead_code)]
+mod example;
+
+use std::sync::Arc;
+
+use common::*;
+use object_store::ObjectStore;
+use reqwest::multipart::{Form, Part};
+use shotsink::CaptureSink;
+
+fn form(secret: &str, token: &str, format: &str, file: bytes::Bytes) -> Form {
+    Form::new()
+        .text("callback_secret", secret.to_owned())
+        .text("status", "OK")
+        .text("token", token.to_owned())
+        .text("format", format.to_owned())
+        .part("file", Part::stream(file).file_name("capture"))
+}
+
+#[test]
+fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
+    let store: Arc<dyn ObjectStore> = memory();
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .part_size(64 * 1024)
+        .build()
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = example::server(sink, listener).unwrap();
+    let handle = server.handle();
+    let system = std::thread::spawn(move || actix_web::rt::System::new().block_on(server));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let url = format!("http://{addr}/callback");
+        for (name, format, ext, _) in FIXTURES {
+            let data = fixture(name);
+            let token = format!("Actix{ext}");
+            let response = client
+                .post(&url)
+                .multipart(form(SECRET, &token, format, data.clone()))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200, "{name}");
+            assert_eq!(
+                response.text().await.unwrap(),
+                format!("stored {}\n", key_today(&token, ext))
+            );
+            assert_eq!(
+                stored_bytes(store.as_ref(), &key_today(&token, ext)).await,
+                data
+            );
+        }
+        // A large file goes through the payload bridge in parts.
+        let big = large_pdf(1024 * 1024 + 3);
+        let response = client
+            .post(&url)
+            .multipart(form(SECRET, "ActixBig", "pdf", big.clone()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(
+            stored_bytes(store.as_ref(), &key_today("ActixBig", "pdf")).await,
+            big
+        );
+
+        let response = client
+            .post(&url)
+            .multipart(form("wrong", "ActixNo", "png", fixture("capture.png")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403);
+        let response = client.get(&url).send().await.unwrap();
+        assert_eq!(response.status(), 405);
+        assert_eq!(response.headers()["allow"], "POST");
+        assert_eq!(all_keys(store.as_ref()).await.len(), FIXTURES.len() + 1);
+        handle.stop(true).await;
+    });
+    system.join().unwrap().unwrap();
+}
