@@ -148,3 +148,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// The store types users most often need, re-exported so that a matching
 /// `object_store` version is always at hand.
 pub use object_store;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

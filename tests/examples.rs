@@ -1,5 +1,9 @@
 //! The plain-hyper, tower and axum-middleware examples over real TCP.
 
+// Each example includes the shared configuration module, as it does when
+// built alone; here three of them meet.
+#![allow(clippy::duplicate_mod)]
+
 #[path = "../examples/axum.rs"]
 #[allow(dead_code)]
 mod axum_example;

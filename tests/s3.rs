@@ -129,3 +129,84 @@ async fn a_wrong_format_on_the_multipart_path_aborts_the_upload() {
     assert!(all_keys(store.as_ref()).await.is_empty());
     assert!(server.upload_leftovers().is_empty());
 }
+
+#[cfg(feature = "aws")]
+#[tokio::test]
+async fn the_custom_endpoint_preset_reaches_an_s3_compatible_server() {
+    let server = S3Server::start().await;
+    let store: std::sync::Arc<dyn object_store::ObjectStore> = std::sync::Arc::new(
+        shotsink::providers::S3Provider::Custom {
+            endpoint: format!("http://{}", server.addr),
+            region: "us-east-1".into(),
+        }
+        .builder(S3_BUCKET)
+        .with_access_key_id("test-access")
+        .with_secret_access_key("test-secret-key")
+        .build()
+        .unwrap(),
+    );
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    let data = fixture("capture.jpg");
+    let response = sink
+        .service()
+        .oneshot(request(&callback("Preset", "jpg", data.clone())))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        stored_bytes(store.as_ref(), &key_today("Preset", "jpg")).await,
+        data
+    );
+}
+
+#[cfg(feature = "aws")]
+#[tokio::test]
+async fn a_canned_acl_reaches_the_server_on_the_single_put_and_the_multipart_path() {
+    let server = S3Server::start().await;
+    let store: std::sync::Arc<dyn object_store::ObjectStore> = std::sync::Arc::new(
+        server
+            .builder()
+            // The options replace the builder's: plain HTTP is allowed again.
+            .with_client_options(
+                shotsink::providers::canned_acl("public-read")
+                    .unwrap()
+                    .with_allow_http(true),
+            )
+            .build()
+            .unwrap(),
+    );
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .part_size(5 * MIB)
+        .build()
+        .unwrap();
+    for (token, data) in [
+        ("AclSmall", fixture("capture.pdf")),
+        ("AclLarge", large_pdf(11 * MIB)),
+    ] {
+        let response = sink
+            .service()
+            .oneshot(chunked_request(&callback(token, "pdf", data.clone()), None))
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{token}");
+        assert_eq!(
+            stored_bytes(store.as_ref(), &key_today(token, "pdf")).await,
+            data
+        );
+    }
+    let seen = server.requests.lock().unwrap().clone();
+    let small_put = seen
+        .iter()
+        .find(|r| r.method == "PUT" && r.uri.contains("AclSmall") && !r.uri.contains("partNumber"))
+        .expect("the single put");
+    assert_eq!(small_put.acl.as_deref(), Some("public-read"));
+    let create = seen
+        .iter()
+        .find(|r| r.method == "POST" && r.uri.contains("AclLarge") && r.uri.contains("uploads"))
+        .expect("the multipart upload's creation");
+    assert_eq!(create.acl.as_deref(), Some("public-read"));
+}

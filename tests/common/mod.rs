@@ -186,7 +186,17 @@ pub async fn stored_bytes(store: &dyn ObjectStore, key: &Path) -> Bytes {
 pub struct S3Server {
     pub addr: SocketAddr,
     pub root: tempfile::TempDir,
+    /// Every request the server received: method, path and query, and its
+    /// `x-amz-acl` header.
+    pub requests: Arc<std::sync::Mutex<Vec<SeenRequest>>>,
     task: tokio::task::JoinHandle<()>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SeenRequest {
+    pub method: String,
+    pub uri: String,
+    pub acl: Option<String>,
 }
 
 pub const S3_BUCKET: &str = "captures";
@@ -208,36 +218,58 @@ impl S3Server {
 
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
+        let requests: Arc<std::sync::Mutex<Vec<SeenRequest>>> = Arc::default();
+        let seen = requests.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
                     continue;
                 };
                 let service = service.clone();
+                let seen = seen.clone();
+                let recording =
+                    hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
+                        seen.lock().unwrap().push(SeenRequest {
+                            method: req.method().to_string(),
+                            uri: req.uri().to_string(),
+                            acl: req
+                                .headers()
+                                .get("x-amz-acl")
+                                .and_then(|v| v.to_str().ok())
+                                .map(str::to_owned),
+                        });
+                        hyper::service::Service::call(&service, req)
+                    });
                 tokio::spawn(async move {
                     let _ = Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(socket), service)
+                        .serve_connection(TokioIo::new(socket), recording)
                         .await;
                 });
             }
         });
-        Self { addr, root, task }
+        Self {
+            addr,
+            root,
+            requests,
+            task,
+        }
     }
 
     /// `object_store`'s real S3 client, pointed at this server.
     pub fn store(&self) -> Arc<dyn ObjectStore> {
-        Arc::new(
-            object_store::aws::AmazonS3Builder::new()
-                .with_endpoint(format!("http://{}", self.addr))
-                .with_allow_http(true)
-                .with_region("us-east-1")
-                .with_bucket_name(S3_BUCKET)
-                .with_access_key_id("test-access")
-                .with_secret_access_key("test-secret-key")
-                .with_virtual_hosted_style_request(false)
-                .build()
-                .unwrap(),
-        )
+        Arc::new(self.builder().build().unwrap())
+    }
+
+    /// The client's builder, to adjust before building.
+    pub fn builder(&self) -> object_store::aws::AmazonS3Builder {
+        object_store::aws::AmazonS3Builder::new()
+            .with_endpoint(format!("http://{}", self.addr))
+            .with_allow_http(true)
+            .with_region("us-east-1")
+            .with_bucket_name(S3_BUCKET)
+            .with_access_key_id("test-access")
+            .with_secret_access_key("test-secret-key")
+            .with_virtual_hosted_style_request(false)
     }
 
     /// Files the server keeps for multipart uploads in progress: parts and
