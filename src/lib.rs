@@ -113,6 +113,7 @@ mod budget;
 mod error;
 mod format;
 mod key;
+pub mod mint;
 mod outcome;
 mod pipeline;
 mod policy;

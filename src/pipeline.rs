@@ -253,8 +253,10 @@ impl Form {
                     if self.secret != SecretState::Unseen {
                         return Err(duplicate(&name));
                     }
-                    let candidate = digest(&field.bytes().await.map_err(form_error)?);
-                    self.secret = if verify_any(&self.config.secrets, &candidate) {
+                    let raw = field.bytes().await.map_err(form_error)?;
+                    let candidate = digest(&raw);
+                    let minted = || self.config.mint.as_ref().is_some_and(|m| m.verify(&raw));
+                    self.secret = if verify_any(&self.config.secrets, &candidate) || minted() {
                         SecretState::Verified
                     } else if self.config.resolver.is_some() {
                         SecretState::Unresolved(candidate)

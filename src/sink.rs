@@ -14,6 +14,7 @@ use object_store::path::Path;
 use crate::budget::{Budget, Gauge};
 use crate::format::SNIFF_LEN;
 use crate::pipeline;
+use crate::mint::SecretMint;
 use crate::policy::ObjectAttributes;
 use crate::{
     Acknowledge, BoxError, Capture, CaptureLayer, ConfigError, Disposition, EarlyFile, KeyLayout,
@@ -80,6 +81,7 @@ pub(crate) struct Config {
     pub(crate) store: Arc<dyn ObjectStore>,
     pub(crate) secrets: Vec<Secret>,
     pub(crate) resolver: Option<Arc<dyn SecretResolver>>,
+    pub(crate) mint: Option<SecretMint>,
     pub(crate) layout: KeyLayout,
     pub(crate) limits: Limits,
     pub(crate) on_existing: OnExisting,
@@ -112,6 +114,7 @@ impl CaptureSink {
             store,
             secrets: Vec::new(),
             resolver: None,
+            mint: None,
             layout: KeyLayout::default(),
             limits: Limits::default(),
             on_existing: OnExisting::default(),
@@ -171,6 +174,7 @@ impl fmt::Debug for CaptureSink {
             .field("store", &format_args!("{}", self.config.store))
             .field("secrets", &self.config.secrets)
             .field("resolver", &self.config.resolver.is_some())
+            .field("mint", &self.config.mint)
             .field("layout", &self.config.layout)
             .field("limits", &self.config.limits)
             .field("on_existing", &self.config.on_existing)
@@ -186,6 +190,7 @@ pub struct CaptureSinkBuilder {
     store: Arc<dyn ObjectStore>,
     secrets: Vec<Secret>,
     resolver: Option<Arc<dyn SecretResolver>>,
+    mint: Option<SecretMint>,
     layout: KeyLayout,
     limits: Limits,
     on_existing: OnExisting,
@@ -220,6 +225,14 @@ impl CaptureSinkBuilder {
     /// secrets. See [`SecretResolver`].
     pub fn secret_resolver(mut self, resolver: impl SecretResolver) -> Self {
         self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// Accepts secrets minted by `mint` (checked statelessly: key id,
+    /// expiry, MAC), in addition to any static secrets. See
+    /// [`mint`](crate::mint).
+    pub fn secret_mint(mut self, mint: SecretMint) -> Self {
+        self.mint = Some(mint);
         self
     }
 
@@ -370,7 +383,7 @@ impl CaptureSinkBuilder {
         if let Some(e) = self.error {
             return Err(e);
         }
-        if self.secrets.is_empty() && self.resolver.is_none() {
+        if self.secrets.is_empty() && self.resolver.is_none() && self.mint.is_none() {
             return Err(ConfigError::NoSecret);
         }
         let l = &self.limits;
@@ -408,6 +421,7 @@ impl CaptureSinkBuilder {
                 store: self.store,
                 secrets: self.secrets,
                 resolver: self.resolver,
+                mint: self.mint,
                 layout: self.layout,
                 budget: Budget::new(self.limits.max_buffered_bytes, self.limits.per_callback()),
                 limits: self.limits,
@@ -432,6 +446,7 @@ impl fmt::Debug for CaptureSinkBuilder {
             .field("store", &format_args!("{}", self.store))
             .field("secrets", &self.secrets)
             .field("resolver", &self.resolver.is_some())
+            .field("mint", &self.mint)
             .field("layout", &self.layout)
             .field("limits", &self.limits)
             .field("on_existing", &self.on_existing)
