@@ -102,6 +102,8 @@
 //! | `gcp` | `object_store`'s Google Cloud Storage client |
 //! | `azure` | `object_store`'s Azure Blob Storage client |
 //! | `actix` | the actix-web 4 adapter, [`actix`] |
+//! | `client` | a typed client for the capture API, [`client`] |
+//! | `test-util` | callback builders and a local capture service, [`testing`] |
 //!
 //! `LocalFileSystem` and `InMemory` are always available.
 #![deny(unsafe_code)]
@@ -126,9 +128,15 @@ mod upload;
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
+#[cfg(feature = "client")]
+#[cfg_attr(docsrs, doc(cfg(feature = "client")))]
+pub mod client;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 pub mod providers;
+#[cfg(feature = "test-util")]
+#[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
+pub mod testing;
 
 pub use error::ConfigError;
 pub use format::{Format, UnknownFormat};

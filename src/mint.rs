@@ -229,7 +229,10 @@ mod tests {
     #[test]
     fn every_secret_is_fresh() {
         let m = mint();
-        assert_ne!(m.mint(Duration::from_secs(60)), m.mint(Duration::from_secs(60)));
+        assert_ne!(
+            m.mint(Duration::from_secs(60)),
+            m.mint(Duration::from_secs(60))
+        );
     }
 
     #[test]
@@ -263,6 +266,9 @@ mod tests {
         assert!(MintKey::new("ok", [0u8; 31]).is_err());
         let key = MintKey::new("ok", [0xabu8; 32]).unwrap();
         let shown = format!("{:?}", SecretMint::new(key));
-        assert!(shown.contains("<redacted>") && !shown.contains("171"), "{shown}");
+        assert!(
+            shown.contains("<redacted>") && !shown.contains("171"),
+            "{shown}"
+        );
     }
 }

@@ -13,8 +13,8 @@ use object_store::path::Path;
 
 use crate::budget::{Budget, Gauge};
 use crate::format::SNIFF_LEN;
-use crate::pipeline;
 use crate::mint::SecretMint;
+use crate::pipeline;
 use crate::policy::ObjectAttributes;
 use crate::{
     Acknowledge, BoxError, Capture, CaptureLayer, ConfigError, Disposition, EarlyFile, KeyLayout,

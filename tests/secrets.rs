@@ -1,4 +1,5 @@
-//! Per-capture secrets looked up by token.
+//! Per-capture secrets: looked up by token, or minted and verified
+//! statelessly.
 
 mod common;
 
@@ -111,4 +112,96 @@ async fn without_a_token_a_resolved_secret_cannot_be_checked_and_is_refused() {
     let response = sink.service().oneshot(request(&parts)).await.unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(all_keys(store.as_ref()).await.is_empty());
+}
+
+mod minted {
+    use std::time::{Duration, SystemTime};
+
+    use shotsink::mint::{MintKey, SecretMint};
+
+    use super::*;
+
+    fn key(id: &str, byte: u8) -> MintKey {
+        MintKey::new(id, [byte; 32]).unwrap()
+    }
+
+    async fn status_with(sink: &CaptureSink, secret: &str, token: &str) -> StatusCode {
+        let mut parts = callback(token, "png", fixture("capture.png"));
+        parts[0] = text("callback_secret", secret);
+        sink.service()
+            .oneshot(request(&parts))
+            .await
+            .unwrap()
+            .status()
+    }
+
+    #[tokio::test]
+    async fn a_minted_secret_is_accepted_and_a_forged_or_expired_one_refused() {
+        let store = memory();
+        let mint = SecretMint::new(key("k1", 1));
+        let sink = CaptureSink::builder(store.clone())
+            .secret_mint(mint.clone())
+            .build()
+            .unwrap();
+
+        let good = mint.mint(Duration::from_secs(600));
+        assert_eq!(status_with(&sink, &good, "Minted").await, StatusCode::OK);
+
+        let expired = mint.mint_at(SystemTime::now() - Duration::from_secs(1));
+        assert_eq!(
+            status_with(&sink, &expired, "Expired").await,
+            StatusCode::FORBIDDEN
+        );
+
+        let forger = SecretMint::new(key("k1", 2));
+        let forged = forger.mint(Duration::from_secs(600));
+        assert_eq!(
+            status_with(&sink, &forged, "Forged").await,
+            StatusCode::FORBIDDEN
+        );
+
+        // Pushing the expiry of a real secret breaks its MAC.
+        let parts: Vec<&str> = good.split('.').collect();
+        let extended = format!("v1.k1.{}.{}.{}", u64::MAX, parts[3], parts[4]);
+        assert_eq!(
+            status_with(&sink, &extended, "Extended").await,
+            StatusCode::FORBIDDEN
+        );
+
+        assert_eq!(
+            all_keys(store.as_ref()).await,
+            vec![key_today("Minted", "png").to_string()]
+        );
+    }
+
+    #[tokio::test]
+    async fn master_keys_rotate_without_downtime() {
+        let store = memory();
+        let old = SecretMint::new(key("2026-10", 1));
+        let issued_before = old.mint(Duration::from_secs(600));
+        // The sink moves to the new key and still accepts the old one.
+        let new = SecretMint::new(key("2026-11", 2)).accept(key("2026-10", 1));
+        let sink = CaptureSink::builder(store.clone())
+            .secret_mint(new.clone())
+            .build()
+            .unwrap();
+        assert_eq!(
+            status_with(&sink, &issued_before, "Old").await,
+            StatusCode::OK
+        );
+        assert_eq!(
+            status_with(&sink, &new.mint(Duration::from_secs(600)), "New").await,
+            StatusCode::OK
+        );
+        // Once the old key is retired, its secrets stop working.
+        let retired = CaptureSink::builder(store.clone())
+            .secret_mint(SecretMint::new(key("2026-11", 2)))
+            .build()
+            .unwrap();
+        assert_eq!(
+            status_with(&retired, &issued_before, "Retired").await,
+            StatusCode::FORBIDDEN
+        );
+        assert_eq!(all_keys(store.as_ref()).await.len(), 2);
+    }
 }
