@@ -12,28 +12,18 @@
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto::Builder;
 
-type BoxError = Box<dyn std::error::Error + Send + Sync>;
+pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
-#[tokio::main]
-async fn main() -> Result<(), BoxError> {
-    let mut args = std::env::args().skip(1);
-    let root = args.next().ok_or("usage: s3_server DIR [ADDR]")?;
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9000".into());
-    std::fs::create_dir_all(std::path::Path::new(&root).join("captures"))?;
-
-    let fs = s3s_fs::FileSystem::new(&root).map_err(|e| format!("{e:?}"))?;
+/// Serves the bucket `captures` in `root` on `listener` until the task ends.
+pub async fn serve(root: &str, listener: tokio::net::TcpListener) -> Result<(), BoxError> {
+    std::fs::create_dir_all(std::path::Path::new(root).join("captures"))?;
+    let fs = s3s_fs::FileSystem::new(root).map_err(|e| format!("{e:?}"))?;
     let mut builder = s3s::service::S3ServiceBuilder::new(fs);
     builder.set_auth(s3s::auth::SimpleAuth::from_single(
         "shotsink",
         "shotsink-secret",
     ));
     let service = builder.build();
-
-    let listener = tokio::net::TcpListener::bind(&addr).await?;
-    println!(
-        "s3 server: http://{} (bucket `captures` in {root})",
-        listener.local_addr()?
-    );
     loop {
         let (socket, _) = listener.accept().await?;
         let service = service.clone();
@@ -43,4 +33,17 @@ async fn main() -> Result<(), BoxError> {
                 .await;
         });
     }
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let mut args = std::env::args().skip(1);
+    let root = args.next().ok_or("usage: s3_server DIR [ADDR]")?;
+    let addr = args.next().unwrap_or_else(|| "127.0.0.1:9000".into());
+    let listener = tokio::net::TcpListener::bind(&addr).await?;
+    println!(
+        "s3 server: http://{} (bucket `captures` in {root})",
+        listener.local_addr()?
+    );
+    serve(&root, listener).await
 }

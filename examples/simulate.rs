@@ -37,31 +37,60 @@ use shotsink::testing::{Callback, generated, sample};
 
 use common::BoxError;
 
-struct Options {
-    url: String,
-    count: usize,
-    concurrency: usize,
-    size: Option<usize>,
-    format: Option<Format>,
-    secret: String,
-    store: Option<String>,
-    raw_put: Option<String>,
-    part_size: usize,
-    in_flight: usize,
+/// What to send, where, and how many at once.
+pub struct Options {
+    pub url: String,
+    pub count: usize,
+    pub concurrency: usize,
+    pub size: Option<usize>,
+    pub format: Option<Format>,
+    pub secret: String,
+    pub store: Option<String>,
+    pub raw_put: Option<String>,
+    pub part_size: usize,
+    pub in_flight: usize,
+    /// Print a progress bar on stderr.
+    pub progress: bool,
+}
+
+/// What a run measured.
+#[derive(Debug)]
+pub struct Report {
+    pub seconds: f64,
+    pub per_second: f64,
+    pub statuses: BTreeMap<String, usize>,
+    pub p50: Duration,
+    pub p95: Duration,
+    pub p99: Duration,
+    /// Tokens acknowledged with 200 whose capture is not in the store
+    /// (`None` when no store was given to check).
+    pub missing: Option<Vec<String>>,
+}
+
+impl Options {
+    /// The defaults, with a secret.
+    pub fn new(url: &str, secret: &str) -> Self {
+        Self {
+            url: url.into(),
+            count: 500,
+            concurrency: 32,
+            size: None,
+            format: None,
+            secret: secret.into(),
+            store: None,
+            raw_put: None,
+            part_size: 8 << 20,
+            in_flight: 2,
+            progress: false,
+        }
+    }
 }
 
 fn options() -> Result<Options, BoxError> {
+    let secret = std::env::var("SHOTSINK_SECRET").unwrap_or_default();
     let mut o = Options {
-        url: "http://127.0.0.1:3000/callback".into(),
-        count: 500,
-        concurrency: 32,
-        size: None,
-        format: None,
-        secret: std::env::var("SHOTSINK_SECRET").unwrap_or_default(),
-        store: None,
-        raw_put: None,
-        part_size: 8 << 20,
-        in_flight: 2,
+        progress: true,
+        ..Options::new("http://127.0.0.1:3000/callback", &secret)
     };
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -121,8 +150,18 @@ fn key_for(token: &str, format: Format) -> Path {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let o = Arc::new(options()?);
-    let run = format!("{:x}", chrono::Utc::now().timestamp_millis());
+    let report = run(options()?).await?;
+    if report.missing.is_some_and(|m| !m.is_empty()) {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+/// Sends the callbacks (or the raw puts), prints the table, and checks the
+/// store if one was given.
+pub async fn run(o: Options) -> Result<Report, BoxError> {
+    let o = Arc::new(o);
+    let run = format!("{:x}", chrono::Utc::now().timestamp_micros());
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(o.concurrency)
         .build()?;
@@ -132,8 +171,11 @@ async fn main() -> Result<(), BoxError> {
     };
     let done = Arc::new(AtomicUsize::new(0));
     let progress = {
-        let (done, total) = (done.clone(), o.count);
+        let (done, total, show) = (done.clone(), o.count, o.progress);
         tokio::spawn(async move {
+            if !show {
+                return;
+            }
             loop {
                 let n = done.load(Ordering::Relaxed);
                 eprint!("\r{n}/{total} [{:<40}]", "#".repeat(n * 40 / total.max(1)));
@@ -204,6 +246,15 @@ async fn main() -> Result<(), BoxError> {
     } else {
         "callbacks"
     };
+    let report = Report {
+        seconds: elapsed.as_secs_f64(),
+        per_second: o.count as f64 / elapsed.as_secs_f64(),
+        p50: pct(0.50),
+        p95: pct(0.95),
+        p99: pct(0.99),
+        statuses,
+        missing: None,
+    };
     println!(
         "| mode | n | concurrency | seconds | per second | MiB/s | p50 ms | p95 ms | p99 ms | statuses |"
     );
@@ -212,13 +263,14 @@ async fn main() -> Result<(), BoxError> {
         "| {mode} | {} | {} | {:.2} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} | {} |",
         o.count,
         o.concurrency,
-        elapsed.as_secs_f64(),
-        o.count as f64 / elapsed.as_secs_f64(),
-        bytes as f64 / elapsed.as_secs_f64() / (1 << 20) as f64,
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.95).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        statuses
+        report.seconds,
+        report.per_second,
+        bytes as f64 / report.seconds / (1 << 20) as f64,
+        report.p50.as_secs_f64() * 1e3,
+        report.p95.as_secs_f64() * 1e3,
+        report.p99.as_secs_f64() * 1e3,
+        report
+            .statuses
             .iter()
             .map(|(s, n)| format!("{s}: {n}"))
             .collect::<Vec<_>>()
@@ -226,34 +278,34 @@ async fn main() -> Result<(), BoxError> {
     );
 
     let check = o.store.clone().or_else(|| o.raw_put.clone());
-    if let Some(location) = check {
-        let store = open_store(&location)?;
-        let prefix = Path::from(format!(
-            "screenshots/{}",
-            chrono::Utc::now().format("%Y/%m/%d")
-        ));
-        let landed: std::collections::HashSet<String> = store
-            .list(Some(&prefix))
-            .map_ok(|m| m.location.to_string())
-            .try_collect()
-            .await?;
-        let missing: Vec<&String> = results
-            .iter()
-            .filter(|(outcome, ..)| matches!(outcome, Ok(200)))
-            .map(|(_, _, token, format)| (token, key_for(token, *format).to_string()))
-            .filter(|(_, key)| !landed.contains(key))
-            .map(|(token, _)| token)
-            .collect();
-        let acknowledged = results.iter().filter(|r| matches!(r.0, Ok(200))).count();
-        println!(
-            "\nchecked {location}: {} of {acknowledged} acknowledged captures landed; missing: {missing:?}",
-            acknowledged - missing.len()
-        );
-        if !missing.is_empty() {
-            std::process::exit(1);
-        }
-    }
-    Ok(())
+    let Some(location) = check else {
+        return Ok(report);
+    };
+    let store = open_store(&location)?;
+    let prefix = Path::from(format!(
+        "screenshots/{}",
+        chrono::Utc::now().format("%Y/%m/%d")
+    ));
+    let landed: std::collections::HashSet<String> = store
+        .list(Some(&prefix))
+        .map_ok(|m| m.location.to_string())
+        .try_collect()
+        .await?;
+    let missing: Vec<String> = results
+        .iter()
+        .filter(|(outcome, ..)| matches!(outcome, Ok(200)))
+        .filter(|(_, _, token, format)| !landed.contains(&key_for(token, *format).to_string()))
+        .map(|(_, _, token, _)| token.clone())
+        .collect();
+    let acknowledged = report.statuses.get("200").copied().unwrap_or(0);
+    println!(
+        "\nchecked {location}: {} of {acknowledged} acknowledged captures landed; missing: {missing:?}",
+        acknowledged - missing.len()
+    );
+    Ok(Report {
+        missing: Some(missing),
+        ..report
+    })
 }
 
 /// The ceiling: the file put straight into the store, as one put up to one
@@ -267,6 +319,23 @@ async fn raw_put(
     file: Bytes,
 ) -> Result<(), String> {
     let attributes = Attributes::from_iter([(Attribute::ContentType, format.content_type())]);
+    match put_with(store, o, key, file.clone(), attributes).await {
+        // Local disk takes no attributes.
+        Err(object_store::Error::NotImplemented { .. }) => {
+            put_with(store, o, key, file, Attributes::new()).await
+        }
+        other => other,
+    }
+    .map_err(|e| e.to_string())
+}
+
+async fn put_with(
+    store: &dyn ObjectStore,
+    o: &Options,
+    key: &Path,
+    file: Bytes,
+    attributes: Attributes,
+) -> object_store::Result<()> {
     if file.len() <= o.part_size {
         let opts = PutOptions {
             attributes,
@@ -275,24 +344,17 @@ async fn raw_put(
         return store
             .put_opts(key, PutPayload::from(file), opts)
             .await
-            .map(|_| ())
-            .map_err(|e| e.to_string());
+            .map(|_| ());
     }
     let opts = object_store::PutMultipartOptions {
         attributes,
         ..Default::default()
     };
-    let upload = store
-        .put_multipart_opts(key, opts)
-        .await
-        .map_err(|e| e.to_string())?;
+    let upload = store.put_multipart_opts(key, opts).await?;
     let mut writer = WriteMultipart::new_with_chunk_size(upload, o.part_size);
     for chunk in file.chunks(o.part_size) {
-        writer
-            .wait_for_capacity(o.in_flight)
-            .await
-            .map_err(|e| e.to_string())?;
+        writer.wait_for_capacity(o.in_flight).await?;
         writer.put(file.slice_ref(chunk));
     }
-    writer.finish().await.map(|_| ()).map_err(|e| e.to_string())
+    writer.finish().await.map(|_| ())
 }

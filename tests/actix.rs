@@ -10,17 +10,7 @@ use std::sync::Arc;
 
 use common::*;
 use object_store::ObjectStore;
-use reqwest::multipart::{Form, Part};
 use shotsink::CaptureSink;
-
-fn form(secret: &str, token: &str, format: &str, file: bytes::Bytes) -> Form {
-    Form::new()
-        .text("callback_secret", secret.to_owned())
-        .text("status", "OK")
-        .text("token", token.to_owned())
-        .text("format", format.to_owned())
-        .part("file", Part::stream(file).file_name("capture"))
-}
 
 #[test]
 fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
@@ -45,7 +35,7 @@ fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
             let token = format!("Actix{ext}");
             let response = client
                 .post(&url)
-                .multipart(form(SECRET, &token, format, data.clone()))
+                .multipart(http_form(SECRET, &token, format, data.clone()))
                 .send()
                 .await
                 .unwrap();
@@ -63,7 +53,7 @@ fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
         let big = large_pdf(1024 * 1024 + 3);
         let response = client
             .post(&url)
-            .multipart(form(SECRET, "ActixBig", "pdf", big.clone()))
+            .multipart(http_form(SECRET, "ActixBig", "pdf", big.clone()))
             .send()
             .await
             .unwrap();
@@ -75,7 +65,7 @@ fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
 
         let response = client
             .post(&url)
-            .multipart(form("wrong", "ActixNo", "png", fixture("capture.png")))
+            .multipart(http_form("wrong", "ActixNo", "png", fixture("capture.png")))
             .send()
             .await
             .unwrap();

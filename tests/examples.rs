@@ -20,7 +20,6 @@ use std::sync::Arc;
 
 use common::*;
 use object_store::ObjectStore;
-use reqwest::multipart::{Form, Part};
 use shotsink::CaptureSink;
 
 fn sink(store: &Arc<dyn ObjectStore>) -> CaptureSink {
@@ -30,16 +29,7 @@ fn sink(store: &Arc<dyn ObjectStore>) -> CaptureSink {
         .unwrap()
 }
 
-fn form(secret: &str, token: &str, format: &str, file: bytes::Bytes) -> Form {
-    Form::new()
-        .text("callback_secret", secret.to_owned())
-        .text("status", "OK")
-        .text("token", token.to_owned())
-        .text("format", format.to_owned())
-        .part("file", Part::stream(file).file_name("capture"))
-}
-
-async fn post(url: &str, form: Form) -> (u16, String) {
+async fn post(url: &str, form: reqwest::multipart::Form) -> (u16, String) {
     let response = reqwest::Client::new()
         .post(url)
         .multipart(form)
@@ -63,7 +53,7 @@ async fn the_plain_hyper_example_stores_and_refuses_over_http() {
     let url = format!("http://{addr}/callback");
 
     let data = fixture("capture.avif");
-    let (status, text) = post(&url, form(SECRET, "Hyper", "avif", data.clone())).await;
+    let (status, text) = post(&url, http_form(SECRET, "Hyper", "avif", data.clone())).await;
     assert_eq!(
         (status, text),
         (200, format!("stored {}\n", key_today("Hyper", "avif")))
@@ -74,7 +64,7 @@ async fn the_plain_hyper_example_stores_and_refuses_over_http() {
     );
     let (status, _) = post(
         &url,
-        form(SECRET, "HyperJpg", "png", fixture("capture.jpg")),
+        http_form(SECRET, "HyperJpg", "png", fixture("capture.jpg")),
     )
     .await;
     assert_eq!(status, 415);
@@ -95,7 +85,7 @@ async fn the_tower_example_serves_callbacks_through_its_layers() {
             tokio::spawn(async move {
                 post(
                     &url,
-                    form(
+                    http_form(
                         SECRET,
                         &format!("Tower{i}"),
                         "webp",
@@ -124,7 +114,7 @@ async fn the_axum_example_hands_the_outcome_to_its_handler_in_middleware_form() 
     let len = data.len();
     let (status, text) = post(
         &format!("http://{addr}/callback/recorded"),
-        form(SECRET, "Recorded", "pdf", data.clone()),
+        http_form(SECRET, "Recorded", "pdf", data.clone()),
     )
     .await;
     assert_eq!(status, 200);
@@ -140,7 +130,7 @@ async fn the_axum_example_hands_the_outcome_to_its_handler_in_middleware_form() 
     // A rejection is answered by the sink; the handler records nothing.
     let (status, _) = post(
         &format!("http://{addr}/callback/recorded"),
-        form("nope", "Intruder", "pdf", data),
+        http_form("nope", "Intruder", "pdf", data),
     )
     .await;
     assert_eq!(status, 403);

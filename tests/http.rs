@@ -12,7 +12,6 @@ use std::sync::Arc;
 use common::*;
 use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
-use reqwest::multipart::{Form, Part};
 use shotsink::CaptureSink;
 
 async fn serve(store: Arc<dyn ObjectStore>) -> SocketAddr {
@@ -22,15 +21,6 @@ async fn serve(store: Arc<dyn ObjectStore>) -> SocketAddr {
     let app = example::app(sink, example::Recorded::default());
     tokio::spawn(async move { axum::serve(listener, app).await });
     addr
-}
-
-fn form(secret: &str, token: &str, format: &str, file: bytes::Bytes) -> Form {
-    Form::new()
-        .text("callback_secret", secret.to_owned())
-        .text("status", "OK")
-        .text("token", token.to_owned())
-        .text("format", format.to_owned())
-        .part("file", Part::stream(file).file_name("capture"))
 }
 
 #[tokio::test]
@@ -46,7 +36,7 @@ async fn the_example_app_stores_every_format_sent_over_http_into_a_directory() {
         let token = format!("Http{ext}");
         let response = client
             .post(format!("http://{addr}/callback"))
-            .multipart(form(SECRET, &token, format, data.clone()))
+            .multipart(http_form(SECRET, &token, format, data.clone()))
             .send()
             .await
             .unwrap();
@@ -75,7 +65,12 @@ async fn the_example_app_refuses_a_wrong_secret_and_a_disguised_html_file_over_h
 
     let response = client
         .post(&url)
-        .multipart(form("guess", "Intruder", "png", fixture("capture.png")))
+        .multipart(http_form(
+            "guess",
+            "Intruder",
+            "png",
+            fixture("capture.png"),
+        ))
         .send()
         .await
         .unwrap();
@@ -84,7 +79,12 @@ async fn the_example_app_refuses_a_wrong_secret_and_a_disguised_html_file_over_h
 
     let response = client
         .post(&url)
-        .multipart(form(SECRET, "Html", "png", fixture("not-an-image.html")))
+        .multipart(http_form(
+            SECRET,
+            "Html",
+            "png",
+            fixture("not-an-image.html"),
+        ))
         .send()
         .await
         .unwrap();
@@ -119,7 +119,7 @@ async fn a_client_that_disconnects_mid_upload_leaves_nothing_and_the_server_serv
     // The next callback is served normally, and the cut one left nothing.
     let response = reqwest::Client::new()
         .post(format!("http://{addr}/callback"))
-        .multipart(form(SECRET, "After", "png", fixture("capture.png")))
+        .multipart(http_form(SECRET, "After", "png", fixture("capture.png")))
         .send()
         .await
         .unwrap();

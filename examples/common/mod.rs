@@ -5,6 +5,7 @@
 //! | `SHOTSINK_STORE` | where captures go: a directory, or a URL (`file:///abs/dir`, `memory://`, `s3://bucket`, `gs://bucket`, `az://container`) | `./captures` |
 //! | `SHOTSINK_ADDR` | address to listen on | `127.0.0.1:3000` |
 //! | `SHOTSINK_SECRET` | callback secret; several separated by commas | generated and printed |
+//! | `SHOTSINK_MAX_FILE_SIZE` | largest file accepted, in bytes | the sink's default (64 MiB) |
 //!
 //! Cloud URLs take their credentials and options from the usual variables
 //! (`AWS_ACCESS_KEY_ID`, `AWS_ENDPOINT`, `AWS_REGION`, `GOOGLE_SERVICE_ACCOUNT`,
@@ -28,6 +29,7 @@ pub struct Settings {
     pub secrets: Vec<String>,
     /// Whether the secret was generated because none was set.
     pub generated_secret: bool,
+    pub max_file_size: Option<u64>,
 }
 
 impl Settings {
@@ -50,12 +52,17 @@ impl Settings {
             }
             _ => (vec![generate_secret()?], true),
         };
+        let max_file_size = match std::env::var("SHOTSINK_MAX_FILE_SIZE") {
+            Ok(v) => Some(v.parse()?),
+            Err(_) => None,
+        };
         Ok(Self {
             store,
             store_description: location,
             addr,
             secrets,
             generated_secret,
+            max_file_size,
         })
     }
 }
@@ -63,9 +70,12 @@ impl Settings {
 impl Settings {
     /// A sink on the configured store with the configured secrets.
     pub fn sink(&self) -> Result<CaptureSink, BoxError> {
-        Ok(CaptureSink::builder(self.store.clone())
-            .secrets(&self.secrets)
-            .build()?)
+        let builder = CaptureSink::builder(self.store.clone()).secrets(&self.secrets);
+        let builder = match self.max_file_size {
+            Some(bytes) => builder.max_file_size(bytes),
+            None => builder,
+        };
+        Ok(builder.build()?)
     }
 
     /// Tells the user where to send callbacks, and how.

@@ -291,3 +291,16 @@ impl Drop for S3Server {
 }
 pub mod faulty;
 pub mod invariants;
+
+/// A callback as a real HTTP client's multipart form.
+pub fn http_form(secret: &str, token: &str, format: &str, file: Bytes) -> reqwest::multipart::Form {
+    reqwest::multipart::Form::new()
+        .text("callback_secret", secret.to_owned())
+        .text("status", "OK")
+        .text("token", token.to_owned())
+        .text("format", format.to_owned())
+        .part(
+            "file",
+            reqwest::multipart::Part::stream(file).file_name("capture"),
+        )
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# End-to-end benchmark on loopback, reproducible with this one command:
+#   bash scripts/bench-e2e.sh [N]
+# Starts the S3 server example (s3s-fs over a temp dir), the axum example
+# (the sink) and the naive baseline, both storing into that server, then
+# drives each with the load simulator at concurrency 32, beside raw
+# object_store puts of the same files into the same server. Then the memory
+# runs: one 1 GiB upload and a burst of 5,000 concurrent 180 KB callbacks,
+# each against a fresh sink process whose peak RSS (VmHWM) is read from /proc;
+# and a 256 MiB upload beside one raw multipart put of the same size.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-2000}
+cargo build --release --all-features --examples >/dev/null
+bin=target/release/examples
+work=$(mktemp -d)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+export AWS_ENDPOINT=http://127.0.0.1:9000 AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 \
+  AWS_ACCESS_KEY_ID=shotsink AWS_SECRET_ACCESS_KEY=shotsink-secret \
+  SHOTSINK_SECRET=bench-secret SHOTSINK_STORE=s3://captures RUST_LOG=shotsink=warn
+
+wait_port() { for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
+start_sink() { # port; sets $sink_pid
+  SHOTSINK_ADDR=127.0.0.1:$1 SHOTSINK_MAX_FILE_SIZE=2147483648 "$bin/axum" >/dev/null 2>&1 &
+  sink_pid=$!; pids+=("$sink_pid"); wait_port "$1"
+}
+peak_rss() { awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
+
+"$bin/s3_server" "$work/s3" 127.0.0.1:9000 >/dev/null & pids+=($!); wait_port 9000
+start_sink 3000; sink=$sink_pid
+SHOTSINK_ADDR=127.0.0.1:3001 "$bin/naive" >/dev/null 2>&1 & pids+=($!); wait_port 3001
+
+echo "# $(date -u +%F) on $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs)"
+for spec in "--format webp" "--format png" "--size 8388608"; do
+  count=$n; [ "$spec" = "--size 8388608" ] && count=$((n / 20))
+  echo; echo "## $spec, n=$count, c=32"
+  "$bin/simulate" -n "$count" -c 32 $spec --raw-put s3://captures 2>/dev/null | tail -n +3 | head -1
+  "$bin/simulate" -n "$count" -c 32 $spec --url http://127.0.0.1:3000/callback --store s3://captures 2>/dev/null | grep -v '^$' | tail -n +3
+  "$bin/simulate" -n "$count" -c 32 $spec --url http://127.0.0.1:3001/callback 2>/dev/null | tail -n +3 | head -1
+done
+echo; echo "sink peak RSS over the runs above: $(peak_rss "$sink")"
+
+echo; echo "## 256 MiB: one callback through the sink, one raw multipart put (3 runs each)"
+for _ in 1 2 3; do
+  "$bin/simulate" -n 1 -c 1 --size 268435456 --raw-put s3://captures 2>/dev/null | tail -n +3 | head -1
+  "$bin/simulate" -n 1 -c 1 --size 268435456 --url http://127.0.0.1:3000/callback 2>/dev/null | tail -n +3 | head -1
+done
+
+echo; echo "## memory: one 1 GiB upload into a fresh sink"
+start_sink 3002; fresh=$sink_pid
+"$bin/simulate" -n 1 -c 1 --size 1073741824 --url http://127.0.0.1:3002/callback --store s3://captures 2>/dev/null | grep -v '^$' | tail -n +3
+echo "sink peak RSS: $(peak_rss "$fresh")"
+
+echo; echo "## memory: a burst of 5,000 concurrent 180 KB callbacks into a fresh sink"
+start_sink 3003; burst=$sink_pid
+"$bin/simulate" -n 5000 -c 5000 --format png --url http://127.0.0.1:3003/callback --store s3://captures 2>/dev/null | grep -v '^$' | tail -n +3
+echo "sink peak RSS: $(peak_rss "$burst")"
