@@ -10,8 +10,8 @@ use bytes::Bytes;
 use common::faulty::{Faults, FaultyStore};
 use common::*;
 use http::StatusCode;
-use object_store::ObjectStore;
 use object_store::local::LocalFileSystem;
+use object_store::{ObjectStore, ObjectStoreExt};
 use shotsink::{CaptureSink, EarlyFile, OnExisting};
 use tower::ServiceExt;
 
@@ -311,4 +311,68 @@ async fn a_staged_file_of_the_wrong_type_is_refused_before_anything_is_staged() 
         .unwrap();
     assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert!(all_keys(store.as_ref()).await.is_empty());
+}
+
+#[tokio::test]
+async fn keep_first_checks_again_before_completing_a_multipart_upload() {
+    // A capture appears at the key while a large delivery is under way (a
+    // concurrent delivery finished first): the upload is aborted, the
+    // first capture stays, and the sender is told it is already stored.
+    let store = memory();
+    let faulty = FaultyStore::new(store.clone(), Faults::default());
+    let sink = CaptureSink::builder(faulty.clone())
+        .secret(SECRET)
+        .part_size(64 * 1024)
+        .on_existing(OnExisting::KeepFirst)
+        .build()
+        .unwrap();
+    let body = multipart_body(&callback("Late", "pdf", large_pdf(MIB)));
+    let (resume, resumed) = tokio::sync::oneshot::channel::<()>();
+    let (head, rest) = (body.slice(..MIB / 2), body.slice(MIB / 2..));
+    let frames = futures_util::StreamExt::boxed(futures_util::stream::unfold(
+        (Some(head), Some((resumed, rest))),
+        |(head, tail)| async move {
+            if let Some(head) = head {
+                return Some((
+                    Ok::<_, std::io::Error>(http_body::Frame::data(head)),
+                    (None, tail),
+                ));
+            }
+            let (resumed, rest) = tail?;
+            let _ = resumed.await;
+            Some((Ok(http_body::Frame::data(rest)), (None, None)))
+        },
+    ));
+    let request = http::Request::post("/callback")
+        .header("content-type", content_type())
+        .body(http_body_util::StreamBody::new(frames))
+        .unwrap();
+    let task = tokio::spawn(sink.service().oneshot(request));
+    // Wait until the upload is under way, then let another delivery win.
+    for _ in 0..500 {
+        if faulty.counts.get(&faulty.counts.parts) >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(
+        faulty.counts.get(&faulty.counts.parts) >= 2,
+        "the upload never started"
+    );
+    let winner = other_pdf(1000);
+    store
+        .put(&key_today("Late", "pdf"), winner.clone().into())
+        .await
+        .unwrap();
+    resume.send(()).unwrap();
+
+    let response = task.await.unwrap().unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(body_text(response).await.starts_with("already stored"));
+    assert_eq!(
+        stored_bytes(store.as_ref(), &key_today("Late", "pdf")).await,
+        winner
+    );
+    assert_eq!(faulty.counts.get(&faulty.counts.aborts), 1);
+    assert_eq!(faulty.counts.get(&faulty.counts.completes), 0);
 }
