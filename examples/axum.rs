@@ -42,7 +42,13 @@ async fn record_capture(
     Extension(recorded): Extension<Recorded>,
 ) -> String {
     let line = match &outcome {
-        Outcome::Stored(c) => format!("{} {} {} {}", c.token, c.key, c.size, c.sha256),
+        Outcome::Stored(c) => format!(
+            "{} {} {} {}",
+            c.token,
+            c.key,
+            c.size,
+            c.sha256.as_deref().unwrap_or("-")
+        ),
         other => format!(
             "{} {}",
             other.token().unwrap_or("-"),

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 n=${1:-2000}
 cargo build --release --all-features --examples >/dev/null
 bin=target/release/examples
-work=$(mktemp -d)
+work=$(mktemp -d -p /dev/shm)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
 trap cleanup EXIT
@@ -29,7 +29,21 @@ start_sink() { # port; sets $sink_pid
 }
 peak_rss() { awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
 
-"$bin/s3_server" "$work/s3" 127.0.0.1:9000 >/dev/null & pids+=($!); wait_port 9000
+# s3s-fs slows down as its bucket directory fills, so every measured run
+# gets a fresh server and directory, after a warm-up run of its own.
+s3_pid=
+fresh_s3() {
+  [ -n "$s3_pid" ] && kill "$s3_pid" 2>/dev/null && wait "$s3_pid" 2>/dev/null || true
+  rm -rf "$work/s3"
+  "$bin/s3_server" "$work/s3" 127.0.0.1:9000 >/dev/null & s3_pid=$!; pids+=("$s3_pid"); wait_port 9000
+}
+measure() { # label, simulate args...
+  local label=$1; shift
+  fresh_s3
+  "$bin/simulate" -n 200 -c 32 "$@" >/dev/null 2>&1 || true
+  printf '%s ' "$label"; "$bin/simulate" "$@" 2>/dev/null | grep -v '^$' | tail -n +3 | tr '\n' ' '; echo
+}
+fresh_s3
 start_sink 3000; sink=$sink_pid
 SHOTSINK_ADDR=127.0.0.1:3001 "$bin/naive" >/dev/null 2>&1 & pids+=($!); wait_port 3001
 
@@ -37,24 +51,32 @@ echo "# $(date -u +%F) on $(nproc) cores, $(awk -F: '/model name/ {print $2; exi
 for spec in "--format webp" "--format png" "--size 8388608"; do
   count=$n; [ "$spec" = "--size 8388608" ] && count=$((n / 20))
   echo; echo "## $spec, n=$count, c=32"
-  "$bin/simulate" -n "$count" -c 32 $spec --raw-put s3://captures 2>/dev/null | tail -n +3 | head -1
-  "$bin/simulate" -n "$count" -c 32 $spec --url http://127.0.0.1:3000/callback --store s3://captures 2>/dev/null | grep -v '^$' | tail -n +3
-  "$bin/simulate" -n "$count" -c 32 $spec --url http://127.0.0.1:3001/callback 2>/dev/null | tail -n +3 | head -1
+  measure raw -n "$count" -c 32 $spec --raw-put s3://captures
+  measure sink -n "$count" -c 32 $spec --url http://127.0.0.1:3000/callback --store s3://captures
+  measure naive -n "$count" -c 32 $spec --url http://127.0.0.1:3001/callback
 done
 echo; echo "sink peak RSS over the runs above: $(peak_rss "$sink")"
 
 echo; echo "## 256 MiB: one callback through the sink, one raw multipart put (3 runs each)"
 for _ in 1 2 3; do
-  "$bin/simulate" -n 1 -c 1 --size 268435456 --raw-put s3://captures 2>/dev/null | tail -n +3 | head -1
-  "$bin/simulate" -n 1 -c 1 --size 268435456 --url http://127.0.0.1:3000/callback 2>/dev/null | tail -n +3 | head -1
+  measure raw -n 1 -c 1 --size 268435456 --raw-put s3://captures
+  measure sink -n 1 -c 1 --size 268435456 --url http://127.0.0.1:3000/callback
 done
 
 echo; echo "## memory: one 1 GiB upload into a fresh sink"
+fresh_s3
 start_sink 3002; fresh=$sink_pid
 "$bin/simulate" -n 1 -c 1 --size 1073741824 --url http://127.0.0.1:3002/callback --store s3://captures 2>/dev/null | grep -v '^$' | tail -n +3
 echo "sink peak RSS: $(peak_rss "$fresh")"
 
 echo; echo "## memory: a burst of 5,000 concurrent 180 KB callbacks into a fresh sink"
+fresh_s3
 start_sink 3003; burst=$sink_pid
 "$bin/simulate" -n 5000 -c 5000 --format png --url http://127.0.0.1:3003/callback --store s3://captures 2>/dev/null | grep -v '^$' | tail -n +3
 echo "sink peak RSS: $(peak_rss "$burst")"
+
+echo; echo "## memory: the same burst into the naive baseline"
+fresh_s3
+SHOTSINK_ADDR=127.0.0.1:3004 "$bin/naive" >/dev/null 2>&1 & naive_burst=$!; pids+=("$naive_burst"); wait_port 3004
+"$bin/simulate" -n 5000 -c 5000 --format png --url http://127.0.0.1:3004/callback --store s3://captures 2>/dev/null | grep -v '^$' | tail -n +3
+echo "naive peak RSS: $(peak_rss "$naive_burst")"

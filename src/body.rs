@@ -3,7 +3,6 @@
 
 use std::fmt;
 use std::future::Future;
-use std::mem;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -13,6 +12,9 @@ use futures_util::Stream;
 use tokio::time::Sleep;
 
 use crate::BoxError;
+
+/// Bytes handed to multer in one go before the reader yields.
+const BURST: usize = 64 * 1024;
 
 /// The error a body yields when the client sent nothing for the idle timeout.
 #[derive(Debug)]
@@ -32,7 +34,8 @@ pin_project_lite::pin_project! {
     /// multer pulls from its stream until the stream is pending, appending
     /// every chunk to one buffer; over a fast connection that buffer could
     /// grow past the part size before the field is read. Returning pending
-    /// (with an immediate wake) after each chunk keeps it to one chunk.
+    /// (with an immediate wake) once a burst reaches `BURST` bytes keeps it
+    /// to about that much, while small chunks still arrive together.
     ///
     /// The idle timer runs only while the stream itself is waiting for the
     /// client: time spent waiting on the store (when multer does not poll)
@@ -40,9 +43,11 @@ pin_project_lite::pin_project! {
     pub(crate) struct BodyReader<S> {
         #[pin]
         inner: S,
-        yielded: bool,
+        burst: usize,
         idle_timeout: Duration,
+        // Allocated on the first wait, then re-armed in place.
         idle: Option<Pin<Box<Sleep>>>,
+        armed: bool,
         timed_out: bool,
     }
 }
@@ -51,9 +56,10 @@ impl<S> BodyReader<S> {
     pub(crate) fn new(inner: S, idle_timeout: Duration) -> Self {
         Self {
             inner,
-            yielded: false,
+            burst: 0,
             idle_timeout,
             idle: None,
+            armed: false,
             timed_out: false,
         }
     }
@@ -71,26 +77,36 @@ where
         if *this.timed_out {
             return Poll::Ready(None);
         }
-        if mem::take(this.yielded) {
+        if *this.burst >= BURST {
+            *this.burst = 0;
             cx.waker().wake_by_ref();
             return Poll::Pending;
         }
         match this.inner.poll_next(cx) {
             Poll::Ready(item) => {
-                *this.idle = None;
-                *this.yielded = matches!(item, Some(Ok(_)));
+                *this.armed = false;
+                if let Some(Ok(chunk)) = &item {
+                    *this.burst += chunk.len();
+                }
                 Poll::Ready(item.map(|r| r.map_err(Into::into)))
             }
             Poll::Pending => {
-                let timeout = *this.idle_timeout;
-                let idle = this
-                    .idle
-                    .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+                *this.burst = 0;
+                if !*this.armed {
+                    let deadline = tokio::time::Instant::now() + *this.idle_timeout;
+                    match this.idle {
+                        Some(idle) => idle.as_mut().reset(deadline),
+                        None => *this.idle = Some(Box::pin(tokio::time::sleep_until(deadline))),
+                    }
+                    *this.armed = true;
+                }
+                let Some(idle) = this.idle.as_mut() else {
+                    return Poll::Pending;
+                };
                 match idle.as_mut().poll(cx) {
                     Poll::Ready(()) => {
-                        *this.idle = None;
                         *this.timed_out = true;
-                        Poll::Ready(Some(Err(Box::new(IdleTimeout(timeout)))))
+                        Poll::Ready(Some(Err(Box::new(IdleTimeout(*this.idle_timeout)))))
                     }
                     Poll::Pending => Poll::Pending,
                 }

@@ -78,8 +78,10 @@ pub struct StoredCapture {
     /// The number of bytes stored.
     pub size: u64,
     /// The SHA-256 of the bytes stored, lowercase hex, computed while
-    /// streaming.
-    pub sha256: String,
+    /// streaming; `None` unless enabled with
+    /// [`sha256`](crate::CaptureSinkBuilder::sha256) or
+    /// [`metadata`](crate::CaptureSinkBuilder::metadata).
+    pub sha256: Option<String>,
     /// The store's entity tag for the new object, if it returns one.
     pub e_tag: Option<String>,
     /// The store's version of the new object, if it is versioned.

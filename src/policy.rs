@@ -75,4 +75,5 @@ pub(crate) struct ObjectAttributes {
     pub(crate) cache_control: Option<String>,
     pub(crate) disposition: Option<Disposition>,
     pub(crate) metadata: bool,
+    pub(crate) sha256: bool,
 }

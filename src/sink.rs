@@ -71,7 +71,7 @@ impl Default for Limits {
             max_unverified_file_size: 8 * MIB,
             max_body_size: None,
             idle_timeout: Duration::from_secs(30),
-            max_buffered_bytes: 256 * MIB,
+            max_buffered_bytes: 64 * MIB,
         }
     }
 }
@@ -286,10 +286,21 @@ impl CaptureSinkBuilder {
     /// Stores user metadata with every capture: `token`, and for files up
     /// to one part (a single put) `size` and `sha256`, computed while
     /// streaming. A multipart upload declares its metadata before the first
-    /// byte, so large files carry `token` only; the outcome always has both.
-    /// Default: off.
+    /// byte, so large files carry `token` only; the outcome has both.
+    /// Turns on [`sha256`](Self::sha256). Default: off.
     pub fn metadata(mut self, enabled: bool) -> Self {
         self.attributes.metadata = enabled;
+        self.attributes.sha256 |= enabled;
+        self
+    }
+
+    /// Computes the SHA-256 of every capture while streaming, reported in
+    /// [`StoredCapture::sha256`](crate::StoredCapture::sha256) (and stored
+    /// as metadata with [`metadata`](Self::metadata), which turns it on).
+    /// Default: off, since hashing costs about as much CPU as the rest of
+    /// the pipeline for a typical capture.
+    pub fn sha256(mut self, enabled: bool) -> Self {
+        self.attributes.sha256 = enabled;
         self
     }
 
@@ -372,7 +383,7 @@ impl CaptureSinkBuilder {
     /// its share before reading (its `Content-Length`, or the per-callback
     /// bound of `max(max_unverified_file_size, part_size) + part_size *
     /// max_parts_in_flight` when smaller or unknown); callbacks beyond the
-    /// budget wait, unread, until others finish. Default: 256 MiB.
+    /// budget wait, unread, until others finish. Default: 64 MiB.
     pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
         self.limits.max_buffered_bytes = bytes;
         self

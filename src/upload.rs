@@ -33,7 +33,9 @@ use crate::sink::Config;
 /// its own, so no orphan parts are left behind on S3 or GCS.
 pub(crate) struct Upload {
     target: Target,
-    sha256: Sha256,
+    /// Only when the digest is wanted: hashing costs about as much CPU as
+    /// the rest of the pipeline for a typical capture.
+    sha256: Option<Sha256>,
     pending: Vec<Bytes>,
     pending_len: usize,
     pending_tracked: Tracked,
@@ -54,7 +56,7 @@ struct Target {
 /// What a finished upload reports.
 pub(crate) struct Finished {
     pub(crate) result: PutResult,
-    pub(crate) sha256: String,
+    pub(crate) sha256: Option<String>,
 }
 
 struct Multipart {
@@ -67,6 +69,7 @@ struct Multipart {
 impl Upload {
     pub(crate) fn new(config: Arc<Config>, key: Path, format: Format, token: Option<&str>) -> Self {
         let pending_tracked = Tracked::new(config.gauge.clone());
+        let sha256 = config.attributes.sha256.then(Sha256::new);
         Self {
             target: Target {
                 config,
@@ -74,7 +77,7 @@ impl Upload {
                 format,
                 token: token.map(str::to_owned),
             },
-            sha256: Sha256::new(),
+            sha256,
             pending: Vec::new(),
             pending_len: 0,
             pending_tracked,
@@ -96,7 +99,9 @@ impl Upload {
     pub(crate) async fn write(&mut self, mut data: Bytes) -> object_store::Result<()> {
         let part_size = self.target.config.limits.part_size;
         self.size += data.len() as u64;
-        self.sha256.update(&data);
+        if let Some(sha256) = &mut self.sha256 {
+            sha256.update(&data);
+        }
         while !data.is_empty() {
             // A full part is only sent once more data shows the file goes on,
             // so a file of exactly one part still goes up as a single put.
@@ -142,13 +147,25 @@ impl Upload {
         (payload, self.pending_tracked.take())
     }
 
+    /// The pending bytes as the payload of a single put. A small file
+    /// scattered over many chunks is copied into one: one buffer costs the
+    /// store client and server less than many small frames, and the copy is
+    /// cheap at this size.
+    fn take_single(&mut self) -> (PutPayload, Tracked) {
+        let (payload, tracked) = self.take_pending();
+        if payload.iter().count() > 1 && payload.content_length() <= COALESCE_BELOW {
+            return (PutPayload::from(Bytes::from(payload)), tracked);
+        }
+        (payload, tracked)
+    }
+
     /// Writes what remains and makes the object visible. With `create`, an
     /// object already at the key is not replaced: the result is
     /// `Error::AlreadyExists`.
     pub(crate) async fn finish(mut self, create: bool) -> object_store::Result<Finished> {
-        let sha256 = hex(&mem::take(&mut self.sha256).finalize());
+        let sha256 = self.sha256.take().map(|h| hex(&h.finalize()));
         let result = if self.multipart.is_none() {
-            let (payload, _tracked) = self.take_pending();
+            let (payload, _tracked) = self.take_single();
             let mode = if create {
                 PutMode::Create
             } else {
@@ -156,7 +173,7 @@ impl Upload {
             };
             let known = Known {
                 size: self.size,
-                sha256: &sha256,
+                sha256: sha256.as_deref(),
             };
             self.target.put(payload, mode, known).await
         } else {
@@ -296,10 +313,12 @@ impl Target {
                     Attribute::Metadata("size".into()),
                     known.size.to_string().into(),
                 );
-                attributes.insert(
-                    Attribute::Metadata("sha256".into()),
-                    known.sha256.to_owned().into(),
-                );
+                if let Some(sha256) = known.sha256 {
+                    attributes.insert(
+                        Attribute::Metadata("sha256".into()),
+                        sha256.to_owned().into(),
+                    );
+                }
             }
         }
         Some(attributes)
@@ -313,11 +332,14 @@ impl Target {
     }
 }
 
+/// Single puts up to this size are sent as one contiguous buffer.
+const COALESCE_BELOW: usize = 1 << 20;
+
 /// What is known of a file once it is complete.
 #[derive(Clone, Copy)]
 struct Known<'a> {
     size: u64,
-    sha256: &'a str,
+    sha256: Option<&'a str>,
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -107,7 +107,12 @@ async fn the_axum_example_hands_the_outcome_to_its_handler_in_middleware_form() 
     let store = memory();
     let recorded = axum_example::Recorded::default();
     let (listener, addr) = listener().await;
-    let app = axum_example::app(sink(&store), recorded.clone());
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .sha256(true)
+        .build()
+        .unwrap();
+    let app = axum_example::app(sink, recorded.clone());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let data = fixture("capture.pdf");

@@ -6,6 +6,7 @@
 //! | `SHOTSINK_ADDR` | address to listen on | `127.0.0.1:3000` |
 //! | `SHOTSINK_SECRET` | callback secret; several separated by commas | generated and printed |
 //! | `SHOTSINK_MAX_FILE_SIZE` | largest file accepted, in bytes | the sink's default (64 MiB) |
+//! | `SHOTSINK_MAX_BUFFERED` | bytes all callbacks may hold together | the sink's default |
 //!
 //! Cloud URLs take their credentials and options from the usual variables
 //! (`AWS_ACCESS_KEY_ID`, `AWS_ENDPOINT`, `AWS_REGION`, `GOOGLE_SERVICE_ACCOUNT`,
@@ -30,6 +31,7 @@ pub struct Settings {
     /// Whether the secret was generated because none was set.
     pub generated_secret: bool,
     pub max_file_size: Option<u64>,
+    pub max_buffered: Option<usize>,
 }
 
 impl Settings {
@@ -56,6 +58,10 @@ impl Settings {
             Ok(v) => Some(v.parse()?),
             Err(_) => None,
         };
+        let max_buffered = match std::env::var("SHOTSINK_MAX_BUFFERED") {
+            Ok(v) => Some(v.parse()?),
+            Err(_) => None,
+        };
         Ok(Self {
             store,
             store_description: location,
@@ -63,6 +69,7 @@ impl Settings {
             secrets,
             generated_secret,
             max_file_size,
+            max_buffered,
         })
     }
 }
@@ -73,6 +80,10 @@ impl Settings {
         let builder = CaptureSink::builder(self.store.clone()).secrets(&self.secrets);
         let builder = match self.max_file_size {
             Some(bytes) => builder.max_file_size(bytes),
+            None => builder,
+        };
+        let builder = match self.max_buffered {
+            Some(bytes) => builder.max_buffered_bytes(bytes),
             None => builder,
         };
         Ok(builder.build()?)
