@@ -332,8 +332,9 @@ impl Target {
     }
 }
 
-/// Single puts up to this size are sent as one contiguous buffer.
-const COALESCE_BELOW: usize = 1 << 20;
+/// Single puts up to this size are sent as one contiguous buffer. Larger
+/// ones are not: the copy would double their memory under a burst.
+const COALESCE_BELOW: usize = 64 * 1024;
 
 /// What is known of a file once it is complete.
 #[derive(Clone, Copy)]
