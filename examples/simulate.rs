@@ -86,6 +86,18 @@ impl Options {
     }
 }
 
+const USAGE: &str = "simulate [OPTIONS]: send capture callbacks like a capture service
+  --url URL        callback URL (default http://127.0.0.1:3000/callback)
+  -n N             callbacks to send (default 500)
+  -c C             concurrency (default 32)
+  --size BYTES     generated PDF files of this size (default: the five samples, mixed)
+  --format FMT     one sample format (jpg, png, webp, avif, pdf) instead of mixed
+  --secret S       callback secret (default $SHOTSINK_SECRET)
+  --store LOC      the sink's store (path or URL): check every capture landed
+  --raw-put LOC    put the files into this store directly instead of calling back
+  --part-size B    with --raw-put, multipart part size (default 8 MiB)
+  --in-flight P    with --raw-put, parts in flight per file (default 2)";
+
 fn options() -> Result<Options, BoxError> {
     let secret = std::env::var("SHOTSINK_SECRET").unwrap_or_default();
     let mut o = Options {
@@ -106,6 +118,10 @@ fn options() -> Result<Options, BoxError> {
             "--raw-put" => o.raw_put = Some(value()?),
             "--part-size" => o.part_size = value()?.parse()?,
             "--in-flight" => o.in_flight = value()?.parse()?,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
             other => return Err(format!("unknown option {other}").into()),
         }
     }

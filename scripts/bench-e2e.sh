@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # End-to-end benchmark on loopback, reproducible with this one command:
-#   bash scripts/bench-e2e.sh [N]
+#   bash scripts/bench-e2e.sh [N]        (ROUNDS=3 repeats each throughput run)
 # Starts the S3 server example (s3s-fs over a temp dir), the axum example
 # (the sink) and the naive baseline, both storing into that server, then
 # drives each with the load simulator at concurrency 32, beside raw
@@ -51,9 +51,11 @@ echo "# $(date -u +%F) on $(nproc) cores, $(awk -F: '/model name/ {print $2; exi
 for spec in "--format webp" "--format png" "--size 8388608"; do
   count=$n; [ "$spec" = "--size 8388608" ] && count=$((n / 20))
   echo; echo "## $spec, n=$count, c=32"
-  measure raw -n "$count" -c 32 $spec --raw-put s3://captures
-  measure sink -n "$count" -c 32 $spec --url http://127.0.0.1:3000/callback --store s3://captures
-  measure naive -n "$count" -c 32 $spec --url http://127.0.0.1:3001/callback
+  for _ in $(seq 1 "${ROUNDS:-1}"); do
+    measure raw -n "$count" -c 32 $spec --raw-put s3://captures
+    measure sink -n "$count" -c 32 $spec --url http://127.0.0.1:3000/callback --store s3://captures
+    measure naive -n "$count" -c 32 $spec --url http://127.0.0.1:3001/callback
+  done
 done
 echo; echo "sink peak RSS over the runs above: $(peak_rss "$sink")"
 
