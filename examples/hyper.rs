@@ -22,7 +22,10 @@ pub async fn serve(sink: CaptureSink, listener: TcpListener) -> Result<(), BoxEr
         let (socket, _) = listener.accept().await?;
         let service = service.clone();
         tokio::spawn(async move {
-            if let Err(error) = Builder::new(TokioExecutor::new())
+            let mut builder = Builder::new(TokioExecutor::new());
+            // Keep each connection's read buffer small: see `common::serve`.
+            builder.http1().max_buf_size(8192);
+            if let Err(error) = builder
                 .serve_connection(TokioIo::new(socket), service)
                 .await
             {

@@ -36,6 +36,5 @@ async fn main() -> Result<(), BoxError> {
     let settings = Settings::from_env()?;
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     settings.announce(listener.local_addr()?);
-    axum::serve(listener, app(settings.sink()?, 256)).await?;
-    Ok(())
+    common::serve(listener, app(settings.sink()?, 256)).await
 }
