@@ -19,7 +19,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use shotsink::{CaptureSink, Outcome};
 
-use common::{BoxError, Settings};
+use common::BoxError;
 
 /// What the handler recorded, in place of a database.
 pub type Recorded = Arc<Mutex<Vec<String>>>;
@@ -71,9 +71,5 @@ async fn list_recorded(Extension(recorded): Extension<Recorded>) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    common::init_tracing();
-    let settings = Settings::from_env()?;
-    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
-    settings.announce(listener.local_addr()?);
-    common::serve(listener, app(settings.sink()?, Recorded::default())).await
+    common::main_with(|sink| app(sink, Recorded::default())).await
 }

@@ -24,7 +24,7 @@ pub async fn serve(sink: CaptureSink, listener: TcpListener) -> Result<(), BoxEr
         tokio::spawn(async move {
             let mut builder = Builder::new(TokioExecutor::new());
             // Keep each connection's read buffer small: see `common::serve`.
-            builder.http1().max_buf_size(8192);
+            builder.http1().max_buf_size(16 * 1024);
             if let Err(error) = builder
                 .serve_connection(TokioIo::new(socket), service)
                 .await

@@ -17,7 +17,7 @@ use tower::limit::ConcurrencyLimitLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use common::{BoxError, Settings};
+use common::BoxError;
 
 /// The app: at most `max_in_flight` callbacks received at once (the rest
 /// wait in the accept queue), each body given at most two minutes in all.
@@ -32,9 +32,5 @@ pub fn app(sink: CaptureSink, max_in_flight: usize) -> Router {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    common::init_tracing();
-    let settings = Settings::from_env()?;
-    let listener = tokio::net::TcpListener::bind(settings.addr).await?;
-    settings.announce(listener.local_addr()?);
-    common::serve(listener, app(settings.sink()?, 256)).await
+    common::main_with(|sink| app(sink, 256)).await
 }
