@@ -74,34 +74,28 @@ where
         ObjectStoreScheme::Memory => Arc::new(InMemory::new()),
         #[cfg(feature = "aws")]
         ObjectStoreScheme::AmazonS3 => {
-            let builder = options.iter().fold(
+            let builder = with_options(
                 object_store::aws::AmazonS3Builder::from_env().with_url(location),
-                |b, (k, v)| match k.parse() {
-                    Ok(key) => b.with_config(key, v),
-                    Err(_) => b,
-                },
+                &options,
+                |b, k, v| b.with_config(k, v),
             );
             Arc::new(builder.build()?)
         }
         #[cfg(feature = "gcp")]
         ObjectStoreScheme::GoogleCloudStorage => {
-            let builder = options.iter().fold(
+            let builder = with_options(
                 object_store::gcp::GoogleCloudStorageBuilder::from_env().with_url(location),
-                |b, (k, v)| match k.parse() {
-                    Ok(key) => b.with_config(key, v),
-                    Err(_) => b,
-                },
+                &options,
+                |b, k, v| b.with_config(k, v),
             );
             Arc::new(builder.build()?)
         }
         #[cfg(feature = "azure")]
         ObjectStoreScheme::MicrosoftAzure => {
-            let builder = options.iter().fold(
+            let builder = with_options(
                 object_store::azure::MicrosoftAzureBuilder::from_env().with_url(location),
-                |b, (k, v)| match k.parse() {
-                    Ok(key) => b.with_config(key, v),
-                    Err(_) => b,
-                },
+                &options,
+                |b, k, v| b.with_config(k, v),
             );
             Arc::new(builder.build()?)
         }
@@ -116,4 +110,18 @@ where
     } else {
         Ok(Arc::new(PrefixStore::new(store, prefix)))
     }
+}
+
+/// Applies the options a builder knows (by its config key names) and skips
+/// the others, as `object_store`'s `parse_url_opts` does.
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+fn with_options<B, K: std::str::FromStr>(
+    builder: B,
+    options: &[(String, String)],
+    set: impl Fn(B, K, &str) -> B,
+) -> B {
+    options.iter().fold(builder, |b, (k, v)| match k.parse() {
+        Ok(key) => set(b, key, v),
+        Err(_) => b,
+    })
 }
