@@ -1,4 +1,4 @@
-//! The request body as multer reads it: one chunk per poll, and an idle
+//! The request body as multer reads it: bounded bursts, and an idle
 //! timeout on the client.
 
 use std::fmt;
