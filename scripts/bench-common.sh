@@ -1,0 +1,36 @@
+# Shared by the benchmark scripts (sourced, not run): builds the examples,
+# sets the S3 environment, and provides the helpers below.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cargo build --release --all-features --examples >/dev/null
+bin=target/release/examples
+work=$(mktemp -d -p /dev/shm)
+pids=()
+cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+export AWS_ENDPOINT=http://127.0.0.1:9000 AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 \
+  AWS_ACCESS_KEY_ID=shotsink AWS_SECRET_ACCESS_KEY=shotsink-secret \
+  SHOTSINK_SECRET=bench-secret SHOTSINK_STORE=s3://captures RUST_LOG=shotsink=warn
+
+wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
+start_sink() { # port; sets $sink_pid
+  SHOTSINK_ADDR=127.0.0.1:$1 SHOTSINK_MAX_FILE_SIZE=2147483648 "$bin/axum" >/dev/null 2>&1 &
+  sink_pid=$!; pids+=("$sink_pid"); wait_port "$1"
+}
+peak_rss() { awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
+
+# s3s-fs slows down as its bucket directory fills, so every measured run
+# gets a fresh server and directory, after a warm-up run of its own.
+s3_pid=
+fresh_s3() {
+  [ -n "$s3_pid" ] && kill "$s3_pid" 2>/dev/null && wait "$s3_pid" 2>/dev/null || true
+  rm -rf "$work/s3"
+  "$bin/s3_server" "$work/s3" 127.0.0.1:9000 >/dev/null & s3_pid=$!; pids+=("$s3_pid"); wait_port 9000
+}
+measure() { # label, simulate args...
+  local label=$1; shift
+  fresh_s3
+  "$bin/simulate" -n 200 -c 32 "$@" >/dev/null 2>&1 || true
+  printf '%s ' "$label"; "$bin/simulate" "$@" 2>/dev/null | grep -v '^$' | tail -n +3 | tr '\n' ' '; echo
+}
