@@ -131,19 +131,58 @@ fn options() -> Result<Options, BoxError> {
     Ok(o)
 }
 
-/// The file of callback `i`: a generated PDF of the asked size, one sample
-/// format, or the five samples in turn.
-fn file_for(o: &Options, i: usize) -> (Format, Bytes) {
+/// The files to send, made before the clock starts: a generated PDF of the
+/// asked size, one sample format, or the five samples (callback `i` sends
+/// file `i % len`; the bytes are shared, never copied per callback).
+fn files_for(o: &Options) -> Vec<(Format, Bytes)> {
     match (o.size, o.format) {
         (Some(size), format) => {
             let format = format.unwrap_or(Format::Pdf);
-            (format, generated(format, size))
+            vec![(format, generated(format, size))]
         }
-        (None, Some(format)) => (format, sample(format)),
-        (None, None) => {
-            let format = Format::ALL[i % Format::ALL.len()];
-            (format, sample(format))
+        (None, Some(format)) => vec![(format, sample(format))],
+        (None, None) => Format::ALL.iter().map(|&f| (f, sample(f))).collect(),
+    }
+}
+
+/// A request body sent as the pieces it is made of (the callback's
+/// multipart framing around the shared file bytes), with its exact length.
+struct Chunks {
+    chunks: std::collections::VecDeque<Bytes>,
+    remaining: u64,
+}
+
+impl Chunks {
+    fn new(chunks: Vec<Bytes>) -> Self {
+        let remaining = chunks.iter().map(|c| c.len() as u64).sum();
+        Self {
+            chunks: chunks.into(),
+            remaining,
         }
+    }
+}
+
+impl http_body::Body for Chunks {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        let next = self.chunks.pop_front();
+        if let Some(chunk) = &next {
+            self.remaining -= chunk.len() as u64;
+        }
+        std::task::Poll::Ready(next.map(|c| Ok(http_body::Frame::data(c))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.chunks.is_empty()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        http_body::SizeHint::with_exact(self.remaining)
     }
 }
 
@@ -185,6 +224,7 @@ pub async fn run(o: Options) -> Result<Report, BoxError> {
         Some(location) => Some(open_store(location)?),
         None => None,
     };
+    let files = Arc::new(files_for(&o));
     let done = Arc::new(AtomicUsize::new(0));
     let progress = {
         let (done, total, show) = (done.clone(), o.count, o.progress);
@@ -214,9 +254,9 @@ pub async fn run(o: Options) -> Result<Report, BoxError> {
                 done.clone(),
                 run.clone(),
             );
+            let (format, file) = files[i % files.len()].clone();
             async move {
                 let token = format!("sim{run}n{i}");
-                let (format, file) = file_for(&o, i);
                 let t = Instant::now();
                 let outcome = match &raw {
                     Some(store) => {
@@ -226,9 +266,19 @@ pub async fn run(o: Options) -> Result<Report, BoxError> {
                     }
                     None => {
                         let callback = Callback::new(&o.secret, &token, format).file(file);
+                        // Small bodies go as one buffer (one write); large
+                        // ones as their pieces, the file's bytes not copied.
+                        let chunks = callback.chunks();
+                        let length: usize = chunks.iter().map(Bytes::len).sum();
+                        let body = if length <= 1 << 20 {
+                            reqwest::Body::from(callback.body())
+                        } else {
+                            reqwest::Body::wrap(Chunks::new(chunks))
+                        };
                         http.post(&o.url)
                             .header("content-type", callback.content_type())
-                            .body(callback.body())
+                            .header("content-length", length)
+                            .body(body)
                             .send()
                             .await
                             .map(|r| r.status().as_u16())
@@ -256,7 +306,7 @@ pub async fn run(o: Options) -> Result<Report, BoxError> {
         };
         *statuses.entry(label).or_default() += 1;
     }
-    let bytes: usize = (0..o.count).map(|i| file_for(&o, i).1.len()).sum();
+    let bytes: usize = (0..o.count).map(|i| files[i % files.len()].1.len()).sum();
     let mode = if o.raw_put.is_some() {
         "raw put"
     } else {

@@ -56,14 +56,12 @@ pub fn sample(format: Format) -> Bytes {
 pub fn generated(format: Format, size: usize) -> Bytes {
     let sample = sample(format);
     let size = size.max(512);
-    Bytes::from(
-        sample
-            .iter()
-            .copied()
-            .cycle()
-            .take(size)
-            .collect::<Vec<u8>>(),
-    )
+    let mut file = Vec::with_capacity(size);
+    while file.len() < size {
+        let take = sample.len().min(size - file.len());
+        file.extend_from_slice(&sample[..take]);
+    }
+    Bytes::from(file)
 }
 
 /// One multipart part of a callback.
@@ -166,9 +164,20 @@ impl Callback {
 
     /// The raw multipart body.
     pub fn body(&self) -> Bytes {
-        let mut body = Vec::new();
+        let chunks = self.chunks();
+        let mut body = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
+        for chunk in &chunks {
+            body.extend_from_slice(chunk);
+        }
+        Bytes::from(body)
+    }
+
+    /// The raw multipart body as the pieces it is made of, in order: the
+    /// file's bytes are shared, not copied, so a large callback can be sent
+    /// many times without building its body each time.
+    pub fn chunks(&self) -> Vec<Bytes> {
+        let mut chunks = Vec::with_capacity(self.parts.len() * 2 + 1);
         for part in &self.parts {
-            body.extend_from_slice(format!("--{}\r\n", self.boundary).as_bytes());
             let disposition = if part.file {
                 format!(
                     "Content-Disposition: form-data; name=\"{}\"; filename=\"capture\"\r\n\
@@ -181,12 +190,18 @@ impl Callback {
                     part.name
                 )
             };
-            body.extend_from_slice(disposition.as_bytes());
-            body.extend_from_slice(&part.value);
-            body.extend_from_slice(b"\r\n");
+            // The delimiter that ends the previous part (or opens the body)
+            // goes with this part's head.
+            let opening = if chunks.is_empty() { "" } else { "\r\n" };
+            chunks.push(Bytes::from(format!(
+                "{opening}--{}\r\n{disposition}",
+                self.boundary
+            )));
+            chunks.push(part.value.clone());
         }
-        body.extend_from_slice(format!("--{}--\r\n", self.boundary).as_bytes());
-        Bytes::from(body)
+        let closing = if chunks.is_empty() { "" } else { "\r\n" };
+        chunks.push(Bytes::from(format!("{closing}--{}--\r\n", self.boundary)));
+        chunks
     }
 
     /// The callback as a `POST` request to `uri`.
