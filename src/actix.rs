@@ -29,12 +29,14 @@
 //! [`receive`] in your own handler and build the response from the
 //! [`Outcome`].
 
+use actix_web::http::ConnectionType;
 use actix_web::web::{self, Payload};
 use actix_web::{HttpRequest, HttpResponse, Route};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use http::{HeaderMap, HeaderName, HeaderValue};
 
+use crate::pipeline::Received;
 use crate::{BoxError, CaptureSink, Outcome, Rejection, RejectionKind};
 
 /// A route that answers capture callbacks, for
@@ -43,21 +45,32 @@ pub fn route(sink: CaptureSink) -> Route {
     web::route().to(move |req: HttpRequest, payload: Payload| {
         let sink = sink.clone();
         async move {
-            let outcome = if req.method() == actix_web::http::Method::POST {
-                receive(&sink, &req, payload).await
-            } else {
-                Outcome::Rejected(Rejection::new(
+            if req.method() != actix_web::http::Method::POST {
+                return respond(&Outcome::Rejected(Rejection::new(
                     RejectionKind::MethodNotAllowed,
                     "capture callbacks are sent with POST",
-                ))
-            };
-            respond(&outcome)
+                )));
+            }
+            let received = receive_inner(&sink, &req, payload).await;
+            let mut response = respond(&received.outcome);
+            // A callback that waited for the memory budget: the sink is
+            // saturated; release the connection rather than keep it idle.
+            if received.saturated {
+                response
+                    .head_mut()
+                    .set_connection_type(ConnectionType::Close);
+            }
+            response
         }
     })
 }
 
 /// Receives one callback from an actix-web request.
-pub async fn receive(sink: &CaptureSink, req: &HttpRequest, mut payload: Payload) -> Outcome {
+pub async fn receive(sink: &CaptureSink, req: &HttpRequest, payload: Payload) -> Outcome {
+    receive_inner(sink, req, payload).await.outcome
+}
+
+async fn receive_inner(sink: &CaptureSink, req: &HttpRequest, mut payload: Payload) -> Received {
     let mut headers = HeaderMap::new();
     for (name, value) in req.headers() {
         if let (Ok(name), Ok(value)) = (
@@ -77,7 +90,7 @@ pub async fn receive(sink: &CaptureSink, req: &HttpRequest, mut payload: Payload
         }
     });
     let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    sink.receive(&headers, body).await
+    sink.receive_inner(&headers, body).await
 }
 
 /// The plain-text answer for an outcome, as the tower service gives it.

@@ -4,7 +4,14 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
+
+/// What a callback reserves beyond its `Content-Length`: the buffers that
+/// carry its body whatever its size (the HTTP server's read buffer,
+/// multer's, the burst handed to it). Counting them keeps the number of
+/// callbacks read at once, and so the process's memory, in proportion to
+/// the budget when files are small.
+pub(crate) const CALLBACK_BUFFERS: usize = 128 * 1024;
 
 /// Budget permits are counted in KiB so that large budgets fit in a `u32`.
 const UNIT: usize = 1024;
@@ -71,8 +78,8 @@ impl Drop for Tracked {
 }
 
 /// The sink-wide budget. Each callback reserves, before it reads anything,
-/// the most it can hold: its `Content-Length` if smaller than the
-/// per-callback bound, the bound otherwise. A reservation is taken whole or
+/// the most it can hold: its `Content-Length` plus [`CALLBACK_BUFFERS`] if
+/// smaller than the per-callback bound, the bound otherwise. A reservation is taken whole or
 /// waited for while holding nothing, so callbacks cannot deadlock each other
 /// by each holding part of the budget.
 #[derive(Debug)]
@@ -89,21 +96,38 @@ impl Budget {
         }
     }
 
-    pub(crate) async fn reserve(
-        &self,
-        content_length: Option<u64>,
-    ) -> Option<OwnedSemaphorePermit> {
+    /// Reserves for one callback, waiting while the budget is spent.
+    pub(crate) async fn reserve(&self, content_length: Option<u64>) -> Reservation {
         let bytes = content_length.map_or(self.per_callback, |len| {
             usize::try_from(len)
                 .unwrap_or(usize::MAX)
+                .saturating_add(CALLBACK_BUFFERS)
                 .min(self.per_callback)
         });
-        self.semaphore
-            .clone()
-            .acquire_many_owned(units(bytes))
-            .await
-            .ok()
+        let units = units(bytes);
+        match self.semaphore.clone().try_acquire_many_owned(units) {
+            Ok(permit) => Reservation {
+                _permit: Some(permit),
+                waited: false,
+            },
+            Err(TryAcquireError::NoPermits) => Reservation {
+                _permit: self.semaphore.clone().acquire_many_owned(units).await.ok(),
+                waited: true,
+            },
+            Err(TryAcquireError::Closed) => Reservation {
+                _permit: None,
+                waited: false,
+            },
+        }
     }
+}
+
+/// One callback's share of the budget, returned when dropped.
+#[derive(Debug)]
+pub(crate) struct Reservation {
+    _permit: Option<OwnedSemaphorePermit>,
+    /// Whether the callback had to wait for it: the sink was saturated.
+    pub(crate) waited: bool,
 }
 
 fn units(bytes: usize) -> u32 {

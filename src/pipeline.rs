@@ -31,20 +31,33 @@ const MAX_TOKEN_LEN: usize = 128;
 
 const FILE_FIELD: &str = "file";
 
-pub(crate) async fn receive<S, E>(config: Arc<Config>, headers: &HeaderMap, body: S) -> Outcome
+/// What [`receive`] gives the service: the outcome, and whether the
+/// callback had to wait for the memory budget.
+pub(crate) struct Received {
+    pub(crate) outcome: Outcome,
+    /// The callback waited for its budget reservation: the sink is
+    /// saturated, and the answer asks the client to close the connection
+    /// (see the service's response future).
+    pub(crate) saturated: bool,
+}
+
+pub(crate) async fn receive<S, E>(config: Arc<Config>, headers: &HeaderMap, body: S) -> Received
 where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: Into<BoxError> + 'static,
 {
     let received_at = Utc::now();
     // Reserved whole before anything is read, held until the outcome.
-    let _reservation = config.budget.reserve(content_length(headers)).await;
+    let reservation = config.budget.reserve(content_length(headers)).await;
     let outcome = match receive_form(&config, headers, body, received_at).await {
         Ok(outcome) => outcome,
         Err(rejection) => Outcome::Rejected(rejection),
     };
     log(&outcome);
-    outcome
+    Received {
+        outcome,
+        saturated: reservation.waited,
+    }
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

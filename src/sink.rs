@@ -14,7 +14,7 @@ use object_store::path::Path;
 use crate::budget::{Budget, Gauge};
 use crate::format::SNIFF_LEN;
 use crate::mint::SecretMint;
-use crate::pipeline;
+use crate::pipeline::{self, Received};
 use crate::policy::ObjectAttributes;
 use crate::{
     Acknowledge, BoxError, Capture, CaptureLayer, ConfigError, Disposition, EarlyFile, KeyLayout,
@@ -57,6 +57,7 @@ impl Limits {
         self.max_unverified_file_size.max(self.part_size)
             + self.part_size * self.max_parts_in_flight
             + Self::FORM_OVERHEAD as usize
+            + crate::budget::CALLBACK_BUFFERS
     }
 }
 
@@ -160,6 +161,16 @@ impl CaptureSink {
     ///
     /// Requires a Tokio runtime: parts of large files are uploaded in tasks.
     pub async fn receive<S, E>(&self, headers: &HeaderMap, body: S) -> Outcome
+    where
+        S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+        E: Into<BoxError> + 'static,
+    {
+        self.receive_inner(headers, body).await.outcome
+    }
+
+    /// [`receive`](Self::receive), also telling whether the callback waited
+    /// for the memory budget (for the adapters' `Connection: close`).
+    pub(crate) async fn receive_inner<S, E>(&self, headers: &HeaderMap, body: S) -> Received
     where
         S: Stream<Item = Result<Bytes, E>> + Send + 'static,
         E: Into<BoxError> + 'static,
@@ -380,10 +391,14 @@ impl CaptureSinkBuilder {
     }
 
     /// Most bytes all callbacks together may hold. Each callback reserves
-    /// its share before reading (its `Content-Length`, or the per-callback
-    /// bound of `max(max_unverified_file_size, part_size) + part_size *
-    /// max_parts_in_flight` when smaller or unknown); callbacks beyond the
-    /// budget wait, unread, until others finish. Default: 64 MiB.
+    /// its share before reading: its `Content-Length` plus 128 KiB for the
+    /// buffers that carry its body, or the per-callback bound of
+    /// `max(max_unverified_file_size, part_size) + part_size *
+    /// max_parts_in_flight` (plus the same allowances) when smaller or
+    /// unknown. Callbacks beyond the budget wait, unread, until others
+    /// finish, and are answered with `Connection: close` so that a
+    /// saturated sink does not keep thousands of idle connections and their
+    /// buffers. Default: 64 MiB.
     pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
         self.limits.max_buffered_bytes = bytes;
         self

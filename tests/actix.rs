@@ -78,3 +78,67 @@ fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
     });
     system.join().unwrap().unwrap();
 }
+
+#[test]
+fn the_actix_route_closes_the_connection_of_a_callback_that_waited_for_the_budget() {
+    use common::faulty::{Faults, FaultyStore};
+
+    let store: Arc<dyn ObjectStore> = memory();
+    // Store calls take 300 ms and the budget admits one large callback.
+    let slow = FaultyStore::new(
+        store.clone(),
+        Faults {
+            part_delay: Some(std::time::Duration::from_millis(300)),
+            put_delay: Some(std::time::Duration::from_millis(300)),
+            ..Faults::default()
+        },
+    );
+    let sink = CaptureSink::builder(slow)
+        .secret(SECRET)
+        .part_size(64 * 1024)
+        .max_unverified_file_size(64 * 1024)
+        .max_parts_in_flight(1)
+        .max_buffered_bytes(320 * 1024)
+        .build()
+        .unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = example::server(sink, listener).unwrap();
+    let handle = server.handle();
+    let system = std::thread::spawn(move || actix_web::rt::System::new().block_on(server));
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let client = reqwest::Client::new();
+        let url = format!("http://{addr}/callback");
+        let first = tokio::spawn(
+            client
+                .post(&url)
+                .multipart(http_form(SECRET, "ActixLarge", "pdf", large_pdf(200_000)))
+                .send(),
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let second = client
+            .post(&url)
+            .multipart(http_form(
+                SECRET,
+                "ActixWaited",
+                "webp",
+                fixture("capture.webp"),
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(second.status(), 200);
+        assert_eq!(second.headers()["connection"], "close");
+        let first = first.await.unwrap().unwrap();
+        assert_eq!(first.status(), 200);
+        assert_ne!(
+            first.headers().get("connection").map(|v| v.as_bytes()),
+            Some(&b"close"[..])
+        );
+        assert_eq!(all_keys(store.as_ref()).await.len(), 2);
+        handle.stop(true).await;
+    });
+    system.join().unwrap().unwrap();
+}

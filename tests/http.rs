@@ -145,3 +145,74 @@ fn the_example_prints_a_curl_command_that_names_a_real_sample() {
     assert_eq!(secret.len(), 32);
     assert!(secret.chars().all(|c| c.is_ascii_alphanumeric()));
 }
+
+#[tokio::test]
+async fn a_saturated_sink_closes_the_connection_of_a_callback_that_waited_over_http() {
+    use common::faulty::{Faults, FaultyStore};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    let store = memory();
+    // Every store call takes 300 ms, and the budget admits one large
+    // callback at a time: a second callback waits for it.
+    let slow = FaultyStore::new(
+        store.clone(),
+        Faults {
+            part_delay: Some(std::time::Duration::from_millis(300)),
+            put_delay: Some(std::time::Duration::from_millis(300)),
+            ..Faults::default()
+        },
+    );
+    let sink = CaptureSink::builder(slow)
+        .secret(SECRET)
+        .part_size(64 * 1024)
+        .max_unverified_file_size(64 * 1024)
+        .max_parts_in_flight(1)
+        .max_buffered_bytes(320 * 1024)
+        .build()
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = example::app(sink, example::Recorded::default());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    // The first takes the whole budget (its length is over the bound).
+    let client = reqwest::Client::new();
+    let large = large_pdf(200_000);
+    let first = tokio::spawn(
+        client
+            .post(format!("http://{addr}/callback"))
+            .multipart(http_form(SECRET, "Large", "pdf", large))
+            .send(),
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+    // The second, on a raw connection asking to be kept alive: the server
+    // answers, then closes it.
+    let body = multipart_body(&callback("Waiting", "webp", fixture("capture.webp")));
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /callback HTTP/1.1\r\nhost: {addr}\r\nconnection: keep-alive\r\n\
+         content-type: {}\r\ncontent-length: {}\r\n\r\n",
+        content_type(),
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket.write_all(&body).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(10),
+        socket.read_to_end(&mut answer),
+    )
+    .await
+    .expect("the server closes the connection after its answer")
+    .unwrap();
+    let answer = String::from_utf8_lossy(&answer).to_lowercase();
+    assert!(answer.starts_with("http/1.1 200"), "{answer}");
+    assert!(answer.contains("\r\nconnection: close\r\n"), "{answer}");
+
+    // The first found the budget free: its connection is kept.
+    let first = first.await.unwrap().unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers().get("connection"), None);
+    assert_eq!(all_keys(store.as_ref()).await.len(), 2);
+}

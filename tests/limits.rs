@@ -264,3 +264,65 @@ async fn time_spent_waiting_on_a_slow_store_does_not_count_against_the_client() 
         data
     );
 }
+
+/// A request whose body sends its first `head` bytes, then waits for
+/// `gate` before sending the rest.
+fn gated_request(
+    parts: &[Part],
+    head: usize,
+    gate: tokio::sync::oneshot::Receiver<()>,
+) -> Request<ChunkedBody> {
+    let body = multipart_body(parts);
+    let (first, rest) = (body.slice(..head), body.slice(head..));
+    let frames = stream::once(async move { Ok(http_body::Frame::data(first)) })
+        .chain(stream::once(async move {
+            let _ = gate.await;
+            Ok(http_body::Frame::data(rest))
+        }))
+        .boxed();
+    Request::post("/callback")
+        .header("content-type", content_type())
+        .body(StreamBody::new(frames))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_callback_that_waited_for_the_memory_budget_is_answered_with_connection_close() {
+    let store = memory();
+    // A budget of exactly one callback of unknown length.
+    let sink = builder(&store)
+        .part_size(64 * 1024)
+        .max_unverified_file_size(64 * 1024)
+        .max_parts_in_flight(1)
+        .max_buffered_bytes(320 * 1024)
+        .build()
+        .unwrap();
+    let (release, gate) = tokio::sync::oneshot::channel();
+    let first = tokio::spawn(sink.service().oneshot(gated_request(
+        &callback("First", "webp", fixture("capture.webp")),
+        100,
+        gate,
+    )));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let second = tokio::spawn(sink.service().oneshot(request(&callback(
+        "Second",
+        "png",
+        fixture("capture.png"),
+    ))));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(
+        !second.is_finished(),
+        "the second callback waits for the budget"
+    );
+    release.send(()).unwrap();
+
+    let first = first.await.unwrap().unwrap();
+    let second = second.await.unwrap().unwrap();
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(second.status(), StatusCode::OK);
+    // The first found the budget free: its connection may be kept.
+    assert_eq!(first.headers().get("connection"), None);
+    // The second waited: the sink was saturated, the connection is let go.
+    assert_eq!(second.headers()["connection"], "close");
+    assert_eq!(all_keys(store.as_ref()).await.len(), 2);
+}

@@ -83,10 +83,10 @@ where
         let (parts, body) = req.into_parts();
         ResponseFuture::receiving(
             Box::pin(async move {
-                let outcome = sink
-                    .receive(&parts.headers, BodyDataStream::new(body))
+                let received = sink
+                    .receive_inner(&parts.headers, BodyDataStream::new(body))
                     .await;
-                (parts, outcome)
+                (parts, received)
             }),
             inner,
         )

@@ -4,13 +4,15 @@ use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
+use http::header::CONNECTION;
 use http::request::Parts;
-use http::{Request, Response};
+use http::{HeaderValue, Request, Response};
 use http_body_util::Empty;
 use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use super::{ResponseBody, rejection_response};
+use crate::pipeline::Received;
 use crate::{Outcome, Rejection};
 
 pin_project! {
@@ -18,6 +20,10 @@ pin_project! {
     pub struct ResponseFuture<S, F> {
         #[pin]
         state: State<S, F>,
+        // The callback waited for the memory budget: ask the client to
+        // close the connection, so that it does not stay open, idle, with
+        // the HTTP server's buffers, while the sink is saturated.
+        close: bool,
     }
 }
 
@@ -25,7 +31,7 @@ pin_project! {
     #[project = StateProj]
     enum State<S, F> {
         Receiving {
-            receiving: BoxFuture<'static, (Parts, Outcome)>,
+            receiving: BoxFuture<'static, (Parts, Received)>,
             inner: Option<S>,
         },
         Calling {
@@ -39,12 +45,13 @@ pin_project! {
 }
 
 impl<S, F> ResponseFuture<S, F> {
-    pub(crate) fn receiving(receiving: BoxFuture<'static, (Parts, Outcome)>, inner: S) -> Self {
+    pub(crate) fn receiving(receiving: BoxFuture<'static, (Parts, Received)>, inner: S) -> Self {
         Self {
             state: State::Receiving {
                 receiving,
                 inner: Some(inner),
             },
+            close: false,
         }
     }
 
@@ -53,6 +60,7 @@ impl<S, F> ResponseFuture<S, F> {
             state: State::Rejected {
                 rejection: Some(rejection),
             },
+            close: false,
         }
     }
 }
@@ -69,7 +77,9 @@ where
             let mut this = self.as_mut().project();
             match this.state.as_mut().project() {
                 StateProj::Receiving { receiving, inner } => {
-                    let (parts, outcome) = ready!(receiving.as_mut().poll(cx));
+                    let (parts, Received { outcome, saturated }) =
+                        ready!(receiving.as_mut().poll(cx));
+                    *this.close = saturated;
                     if let Outcome::Rejected(rejection) = outcome {
                         this.state.set(State::Rejected {
                             rejection: Some(rejection),
@@ -83,16 +93,25 @@ where
                     this.state.set(State::Calling { future });
                 }
                 StateProj::Calling { future } => {
-                    let response = ready!(future.poll(cx))?;
+                    let mut response = ready!(future.poll(cx))?;
+                    if *this.close {
+                        close(response.headers_mut());
+                    }
                     return Poll::Ready(Ok(response.map(ResponseBody::inner)));
                 }
                 StateProj::Rejected { rejection } => {
                     let rejection = rejection.take().expect("future polled after completion");
-                    return Poll::Ready(Ok(
-                        rejection_response(rejection).map(ResponseBody::rejection)
-                    ));
+                    let mut response = rejection_response(rejection);
+                    if *this.close {
+                        close(response.headers_mut());
+                    }
+                    return Poll::Ready(Ok(response.map(ResponseBody::rejection)));
                 }
             }
         }
     }
+}
+
+fn close(headers: &mut http::HeaderMap) {
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
 }
