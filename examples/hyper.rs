@@ -22,10 +22,7 @@ pub async fn serve(sink: CaptureSink, listener: TcpListener) -> Result<(), BoxEr
         let (socket, _) = listener.accept().await?;
         let service = service.clone();
         tokio::spawn(async move {
-            let mut builder = Builder::new(TokioExecutor::new());
-            // Keep each connection's read buffer small: see `common::serve`.
-            builder.http1().max_buf_size(16 * 1024);
-            if let Err(error) = builder
+            if let Err(error) = Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(socket), service)
                 .await
             {

@@ -112,11 +112,11 @@ async fn main() -> Result<(), BoxError> {
     let settings = Settings::from_env()?;
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     settings.announce(listener.local_addr()?);
-    // The same server settings as the sink's example, so that only the
-    // handlers differ.
-    common::serve(
+    // Served as the sink's example is, so that only the handlers differ.
+    axum::serve(
         listener,
         app(settings.store.clone(), settings.secrets[0].clone()),
     )
-    .await
+    .await?;
+    Ok(())
 }

@@ -7,7 +7,6 @@
 //! | `SHOTSINK_SECRET` | callback secret; several separated by commas | generated and printed |
 //! | `SHOTSINK_MAX_FILE_SIZE` | largest file accepted, in bytes | the sink's default (64 MiB) |
 //! | `SHOTSINK_MAX_BUFFERED` | bytes all callbacks may hold together | the sink's default |
-//! | `SHOTSINK_READ_BUFFER` | cap on each connection's HTTP/1 read buffer, in bytes | 16384 |
 //!
 //! Cloud URLs take their credentials and options from the usual variables
 //! (`AWS_ACCESS_KEY_ID`, `AWS_ENDPOINT`, `AWS_REGION`, `GOOGLE_SERVICE_ACCOUNT`,
@@ -109,42 +108,6 @@ impl Settings {
     }
 }
 
-/// Serves `app` on `listener` with each connection's HTTP/1 read buffer
-/// capped at `SHOTSINK_READ_BUFFER` bytes (default 16 KiB).
-///
-/// hyper grows a connection's read buffer (up to about 400 KiB) while a body
-/// streams in, and keeps it for the connection's life. With thousands of
-/// keep-alive connections from a burst of callbacks, those buffers, not the
-/// sink, are what fill memory: measured with 5,000 concurrent 180 KB
-/// callbacks, the process peaked at 198 MiB with an 8 KiB cap, 243 MiB with
-/// 16 KiB and 392 MiB without; the smaller cap cost throughput on small
-/// files (`docs/BENCHMARKS.md`).
-pub async fn serve(listener: tokio::net::TcpListener, app: axum::Router) -> Result<(), BoxError> {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
-    use hyper_util::server::conn::auto::Builder;
-    use hyper_util::service::TowerToHyperService;
-
-    let read_buffer = match std::env::var("SHOTSINK_READ_BUFFER") {
-        Ok(v) => v.parse()?,
-        Err(_) => 16 * 1024,
-    };
-    let service = TowerToHyperService::new(app);
-    loop {
-        let (socket, _) = listener.accept().await?;
-        let service = service.clone();
-        tokio::spawn(async move {
-            let mut builder = Builder::new(TokioExecutor::new());
-            builder.http1().max_buf_size(read_buffer);
-            if let Err(error) = builder
-                .serve_connection(TokioIo::new(socket), service)
-                .await
-            {
-                tracing::debug!(%error, "connection ended with an error");
-            }
-        });
-    }
-}
-
 /// The whole `main` of an axum-served example: settings from the
 /// environment, the app built around the sink, served with `serve`.
 pub async fn main_with(app: impl FnOnce(CaptureSink) -> axum::Router) -> Result<(), BoxError> {
@@ -152,7 +115,8 @@ pub async fn main_with(app: impl FnOnce(CaptureSink) -> axum::Router) -> Result<
     let settings = Settings::from_env()?;
     let listener = tokio::net::TcpListener::bind(settings.addr).await?;
     settings.announce(listener.local_addr()?);
-    serve(listener, app(settings.sink()?)).await
+    axum::serve(listener, app(settings.sink()?)).await?;
+    Ok(())
 }
 
 /// Logs through `tracing` at `info` for the sink unless `RUST_LOG` says otherwise.
