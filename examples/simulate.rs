@@ -18,6 +18,7 @@
 //! --raw-put LOC    put the files into this store directly instead of calling back
 //! --part-size B    with --raw-put, multipart part size for large files (default 8 MiB)
 //! --in-flight P    with --raw-put, parts in flight per file (default 2)
+//! --no-check       with --raw-put, do not list the store afterwards
 //! ```
 
 #[path = "common/mod.rs"]
@@ -49,6 +50,8 @@ pub struct Options {
     pub raw_put: Option<String>,
     pub part_size: usize,
     pub in_flight: usize,
+    /// With `raw_put`, skip listing the store afterwards.
+    pub no_check: bool,
     /// Print a progress bar on stderr.
     pub progress: bool,
 }
@@ -81,6 +84,7 @@ impl Options {
             raw_put: None,
             part_size: 8 << 20,
             in_flight: 2,
+            no_check: false,
             progress: false,
         }
     }
@@ -96,7 +100,8 @@ const USAGE: &str = "simulate [OPTIONS]: send capture callbacks like a capture s
   --store LOC      the sink's store (path or URL): check every capture landed
   --raw-put LOC    put the files into this store directly instead of calling back
   --part-size B    with --raw-put, multipart part size (default 8 MiB)
-  --in-flight P    with --raw-put, parts in flight per file (default 2)";
+  --in-flight P    with --raw-put, parts in flight per file (default 2)
+  --no-check       with --raw-put, do not list the store afterwards";
 
 fn options() -> Result<Options, BoxError> {
     let secret = std::env::var("SHOTSINK_SECRET").unwrap_or_default();
@@ -118,6 +123,7 @@ fn options() -> Result<Options, BoxError> {
             "--raw-put" => o.raw_put = Some(value()?),
             "--part-size" => o.part_size = value()?.parse()?,
             "--in-flight" => o.in_flight = value()?.parse()?,
+            "--no-check" => o.no_check = true,
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -343,7 +349,10 @@ pub async fn run(o: Options) -> Result<Report, BoxError> {
             .join(", "),
     );
 
-    let check = o.store.clone().or_else(|| o.raw_put.clone());
+    let check = o
+        .store
+        .clone()
+        .or_else(|| o.raw_put.clone().filter(|_| !o.no_check));
     let Some(location) = check else {
         return Ok(report);
     };

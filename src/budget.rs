@@ -79,9 +79,9 @@ impl Drop for Tracked {
 
 /// The sink-wide budget. Each callback reserves, before it reads anything,
 /// the most it can hold: its `Content-Length` plus [`CALLBACK_BUFFERS`] if
-/// smaller than the per-callback bound, the bound otherwise. A reservation is taken whole or
-/// waited for while holding nothing, so callbacks cannot deadlock each other
-/// by each holding part of the budget.
+/// smaller than the per-callback bound, the bound otherwise. A reservation
+/// is taken whole or waited for while holding nothing, so callbacks cannot
+/// deadlock each other by each holding part of the budget.
 #[derive(Debug)]
 pub(crate) struct Budget {
     semaphore: Arc<Semaphore>,

@@ -16,7 +16,10 @@ use crate::{CaptureSink, Rejection, RejectionKind};
 /// Rejections (bad secret, wrong type, limits, store failures) are answered
 /// by `Capture` itself with a plain-text reason, without calling the inner
 /// service. The inner service receives the request head with an empty body:
-/// the body went into the store.
+/// the body went into the store. A callback that had to wait for the
+/// sink's memory budget ([`max_buffered_bytes`](crate::CaptureSinkBuilder::max_buffered_bytes))
+/// is answered with `Connection: close`, so that a saturated sink lets
+/// connections go rather than keep them idle with their buffers.
 ///
 /// Built by [`CaptureSink::service`] (the endpoint form, with
 /// [`Acknowledge`](super::Acknowledge) inside) or [`CaptureSink::layer`].
