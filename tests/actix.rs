@@ -81,26 +81,12 @@ fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
 
 #[test]
 fn the_actix_route_closes_the_connection_of_a_callback_that_waited_for_the_budget() {
-    use common::faulty::{Faults, FaultyStore};
+    use common::faulty::FaultyStore;
 
     let store: Arc<dyn ObjectStore> = memory();
     // Store calls take 300 ms and the budget admits one large callback.
-    let slow = FaultyStore::new(
-        store.clone(),
-        Faults {
-            part_delay: Some(std::time::Duration::from_millis(300)),
-            put_delay: Some(std::time::Duration::from_millis(300)),
-            ..Faults::default()
-        },
-    );
-    let sink = CaptureSink::builder(slow)
-        .secret(SECRET)
-        .part_size(64 * 1024)
-        .max_unverified_file_size(64 * 1024)
-        .max_parts_in_flight(1)
-        .max_buffered_bytes(320 * 1024)
-        .build()
-        .unwrap();
+    let slow = FaultyStore::slow(store.clone(), std::time::Duration::from_millis(300));
+    let sink = one_callback_budget(slow).build().unwrap();
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let server = example::server(sink, listener).unwrap();

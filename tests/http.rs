@@ -148,28 +148,14 @@ fn the_example_prints_a_curl_command_that_names_a_real_sample() {
 
 #[tokio::test]
 async fn a_saturated_sink_closes_the_connection_of_a_callback_that_waited_over_http() {
-    use common::faulty::{Faults, FaultyStore};
+    use common::faulty::FaultyStore;
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
     let store = memory();
     // Every store call takes 300 ms, and the budget admits one large
     // callback at a time: a second callback waits for it.
-    let slow = FaultyStore::new(
-        store.clone(),
-        Faults {
-            part_delay: Some(std::time::Duration::from_millis(300)),
-            put_delay: Some(std::time::Duration::from_millis(300)),
-            ..Faults::default()
-        },
-    );
-    let sink = CaptureSink::builder(slow)
-        .secret(SECRET)
-        .part_size(64 * 1024)
-        .max_unverified_file_size(64 * 1024)
-        .max_parts_in_flight(1)
-        .max_buffered_bytes(320 * 1024)
-        .build()
-        .unwrap();
+    let slow = FaultyStore::slow(store.clone(), std::time::Duration::from_millis(300));
+    let sink = one_callback_budget(slow).build().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let app = example::app(sink, example::Recorded::default());

@@ -165,15 +165,27 @@ async fn a_part_may_carry_32_header_lines_and_not_33() {
 /// A body that sends `head` bytes, pauses for `pause` (forever if `None`),
 /// then sends the rest.
 fn stalling_request(parts: &[Part], head: usize, pause: Option<Duration>) -> Request<ChunkedBody> {
+    paused_request(parts, head, async move {
+        match pause {
+            Some(pause) => tokio::time::sleep(pause).await,
+            None => std::future::pending::<()>().await,
+        }
+    })
+}
+
+/// A body that sends `head` bytes, waits for `pause` to complete, then
+/// sends the rest.
+fn paused_request(
+    parts: &[Part],
+    head: usize,
+    pause: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Request<ChunkedBody> {
     let body = multipart_body(parts);
     let first = body.slice(..head);
     let rest = body.slice(head..);
     let frames = stream::once(async move { Ok(http_body::Frame::data(first)) })
         .chain(stream::once(async move {
-            match pause {
-                Some(pause) => tokio::time::sleep(pause).await,
-                None => std::future::pending::<()>().await,
-            }
+            pause.await;
             Ok(http_body::Frame::data(rest))
         }))
         .boxed();
@@ -265,43 +277,19 @@ async fn time_spent_waiting_on_a_slow_store_does_not_count_against_the_client() 
     );
 }
 
-/// A request whose body sends its first `head` bytes, then waits for
-/// `gate` before sending the rest.
-fn gated_request(
-    parts: &[Part],
-    head: usize,
-    gate: tokio::sync::oneshot::Receiver<()>,
-) -> Request<ChunkedBody> {
-    let body = multipart_body(parts);
-    let (first, rest) = (body.slice(..head), body.slice(head..));
-    let frames = stream::once(async move { Ok(http_body::Frame::data(first)) })
-        .chain(stream::once(async move {
-            let _ = gate.await;
-            Ok(http_body::Frame::data(rest))
-        }))
-        .boxed();
-    Request::post("/callback")
-        .header("content-type", content_type())
-        .body(StreamBody::new(frames))
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_callback_that_waited_for_the_memory_budget_is_answered_with_connection_close() {
     let store = memory();
-    // A budget of exactly one callback of unknown length.
-    let sink = builder(&store)
-        .part_size(64 * 1024)
-        .max_unverified_file_size(64 * 1024)
-        .max_parts_in_flight(1)
-        .max_buffered_bytes(320 * 1024)
-        .build()
-        .unwrap();
+    let sink = one_callback_budget(store.clone()).build().unwrap();
     let (release, gate) = tokio::sync::oneshot::channel();
-    let first = tokio::spawn(sink.service().oneshot(gated_request(
+    // The first has no length: it reserves the whole budget, and its body
+    // stops after 100 bytes until released.
+    let first = tokio::spawn(sink.service().oneshot(paused_request(
         &callback("First", "webp", fixture("capture.webp")),
         100,
-        gate,
+        async move {
+            let _ = gate.await;
+        },
     )));
     tokio::time::sleep(Duration::from_millis(50)).await;
     let second = tokio::spawn(sink.service().oneshot(request(&callback(

@@ -65,6 +65,20 @@ impl FaultyStore {
     }
 }
 
+impl FaultyStore {
+    /// `inner` with every single put and every part taking `delay`.
+    pub fn slow(inner: Arc<dyn ObjectStore>, delay: Duration) -> Arc<Self> {
+        Self::new(
+            inner,
+            Faults {
+                part_delay: Some(delay),
+                put_delay: Some(delay),
+                ..Faults::default()
+            },
+        )
+    }
+}
+
 impl fmt::Display for FaultyStore {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "FaultyStore({})", self.inner)
