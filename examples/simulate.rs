@@ -277,7 +277,7 @@ pub async fn run(o: Options) -> Result<Report, BoxError> {
                         let chunks = callback.chunks();
                         let length: usize = chunks.iter().map(Bytes::len).sum();
                         let body = if length <= 1 << 20 {
-                            reqwest::Body::from(callback.body())
+                            reqwest::Body::from(chunks.concat())
                         } else {
                             reqwest::Body::wrap(Chunks::new(chunks))
                         };

@@ -45,6 +45,27 @@ async fn the_simulator_drives_the_example_and_finds_every_capture_in_the_store()
     assert_eq!(report.missing, Some(vec![]));
     assert!(report.p50 <= report.p99);
 
+    // Files over 1 MiB go as a body of pieces with the file not copied:
+    // whole, with their length, they land byte for byte.
+    let mut options = simulate::Options::new(&format!("http://{addr}/callback"), SECRET);
+    options.count = 3;
+    options.size = Some(3 * 1024 * 1024 + 7);
+    options.store = Some(location.clone());
+    let report = simulate::run(options).await.unwrap();
+    assert_eq!(report.statuses.get("200"), Some(&3), "{report:?}");
+    assert_eq!(report.missing, Some(vec![]));
+    let pdf = shotsink::testing::generated(shotsink::Format::Pdf, 3 * 1024 * 1024 + 7);
+    let mut large = 0;
+    for entry in walk(dir.path()) {
+        if entry.extension().is_some_and(|e| e == "pdf")
+            && std::fs::metadata(&entry).unwrap().len() == pdf.len() as u64
+        {
+            assert_eq!(std::fs::read(&entry).unwrap(), pdf, "{}", entry.display());
+            large += 1;
+        }
+    }
+    assert_eq!(large, 3);
+
     // A wrong secret: every callback refused, nothing acknowledged, so
     // nothing is reported missing.
     let mut options = simulate::Options::new(&format!("http://{addr}/callback"), "wrong");
@@ -95,4 +116,18 @@ async fn the_naive_baseline_and_raw_puts_land_captures_through_the_s3_server_exa
     let report = simulate::run(options).await.unwrap();
     assert_eq!(report.statuses.get("200"), Some(&3));
     assert_eq!(report.missing, Some(vec![]));
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

@@ -164,12 +164,7 @@ impl Callback {
 
     /// The raw multipart body.
     pub fn body(&self) -> Bytes {
-        let chunks = self.chunks();
-        let mut body = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
-        for chunk in &chunks {
-            body.extend_from_slice(chunk);
-        }
-        Bytes::from(body)
+        Bytes::from(self.chunks().concat())
     }
 
     /// The raw multipart body as the pieces it is made of, in order: the
