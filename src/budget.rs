@@ -11,7 +11,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 /// multer's, the burst handed to it). Counting them keeps the number of
 /// callbacks read at once, and so the process's memory, in proportion to
 /// the budget when files are small.
-pub(crate) const CALLBACK_BUFFERS: usize = 128 * 1024;
+pub(crate) const CALLBACK_BUFFERS: usize = 256 * 1024;
 
 /// Budget permits are counted in KiB so that large budgets fit in a `u32`.
 const UNIT: usize = 1024;

@@ -391,7 +391,7 @@ impl CaptureSinkBuilder {
     }
 
     /// Most bytes all callbacks together may hold. Each callback reserves
-    /// its share before reading: its `Content-Length` plus 128 KiB for the
+    /// its share before reading: its `Content-Length` plus 256 KiB for the
     /// buffers that carry its body, or the per-callback bound of
     /// `max(max_unverified_file_size, part_size) + part_size *
     /// max_parts_in_flight` (plus the same allowances) when smaller or

@@ -306,13 +306,15 @@ pub fn http_form(secret: &str, token: &str, format: &str, file: Bytes) -> reqwes
 }
 
 /// A sink builder whose memory budget admits exactly one callback of
-/// unknown or large length (64 KiB parts, one in flight, so a budget of
-/// 320 KiB): while it is read, every other callback waits for the budget.
+/// unknown or large length: 64 KiB parts, one in flight, so the
+/// per-callback bound is 64 + 64 + 64 KiB of form overhead + 256 KiB of
+/// buffers, and the budget is that bound. While such a callback is read,
+/// every other callback waits for the budget.
 pub fn one_callback_budget(store: Arc<dyn ObjectStore>) -> shotsink::CaptureSinkBuilder {
     shotsink::CaptureSink::builder(store)
         .secret(SECRET)
         .part_size(64 * 1024)
         .max_unverified_file_size(64 * 1024)
         .max_parts_in_flight(1)
-        .max_buffered_bytes(320 * 1024)
+        .max_buffered_bytes(448 * 1024)
 }
