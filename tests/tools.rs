@@ -55,12 +55,12 @@ async fn the_simulator_drives_the_example_and_finds_every_capture_in_the_store()
     assert_eq!(report.statuses.get("200"), Some(&3), "{report:?}");
     assert_eq!(report.missing, Some(vec![]));
     let pdf = shotsink::testing::generated(shotsink::Format::Pdf, 3 * 1024 * 1024 + 7);
+    let stored = shotsink::store_from_url(&location, std::iter::empty::<(&str, &str)>()).unwrap();
     let mut large = 0;
-    for entry in walk(dir.path()) {
-        if entry.extension().is_some_and(|e| e == "pdf")
-            && std::fs::metadata(&entry).unwrap().len() == pdf.len() as u64
-        {
-            assert_eq!(std::fs::read(&entry).unwrap(), pdf, "{}", entry.display());
+    for key in all_keys(stored.as_ref()).await {
+        let bytes = stored_bytes(stored.as_ref(), &key.as_str().into()).await;
+        if bytes.len() == pdf.len() {
+            assert_eq!(bytes, pdf, "{key}");
             large += 1;
         }
     }
@@ -116,18 +116,4 @@ async fn the_naive_baseline_and_raw_puts_land_captures_through_the_s3_server_exa
     let report = simulate::run(options).await.unwrap();
     assert_eq!(report.statuses.get("200"), Some(&3));
     assert_eq!(report.missing, Some(vec![]));
-}
-
-/// Every file under `dir`.
-fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            files.extend(walk(&path));
-        } else {
-            files.push(path);
-        }
-    }
-    files
 }
