@@ -12,6 +12,25 @@ use common::*;
 use object_store::ObjectStore;
 use shotsink::CaptureSink;
 
+/// Serves the actix example's app for `sink` on a loopback port while
+/// `client` runs, then stops the server.
+fn with_server<F, Fut>(sink: CaptureSink, client: F)
+where
+    F: FnOnce(std::net::SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = example::server(sink, listener).unwrap();
+    let handle = server.handle();
+    let system = std::thread::spawn(move || actix_web::rt::System::new().block_on(server));
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        client(addr).await;
+        handle.stop(true).await;
+    });
+    system.join().unwrap().unwrap();
+}
+
 #[test]
 fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
     let store: Arc<dyn ObjectStore> = memory();
@@ -20,14 +39,7 @@ fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
         .part_size(64 * 1024)
         .build()
         .unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = example::server(sink, listener).unwrap();
-    let handle = server.handle();
-    let system = std::thread::spawn(move || actix_web::rt::System::new().block_on(server));
-
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
+    with_server(sink, |addr| async move {
         let client = reqwest::Client::new();
         let url = format!("http://{addr}/callback");
         for (name, format, ext, _) in FIXTURES {
@@ -74,9 +86,7 @@ fn the_actix_example_stores_what_it_receives_and_refuses_what_it_must() {
         assert_eq!(response.status(), 405);
         assert_eq!(response.headers()["allow"], "POST");
         assert_eq!(all_keys(store.as_ref()).await.len(), FIXTURES.len() + 1);
-        handle.stop(true).await;
     });
-    system.join().unwrap().unwrap();
 }
 
 #[test]
@@ -87,14 +97,7 @@ fn the_actix_route_closes_the_connection_of_a_callback_that_waited_for_the_budge
     // Store calls take 300 ms and the budget admits one large callback.
     let slow = FaultyStore::slow(store.clone(), std::time::Duration::from_millis(300));
     let sink = one_callback_budget(slow).build().unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    let server = example::server(sink, listener).unwrap();
-    let handle = server.handle();
-    let system = std::thread::spawn(move || actix_web::rt::System::new().block_on(server));
-
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    rt.block_on(async {
+    with_server(sink, |addr| async move {
         let client = reqwest::Client::new();
         let url = format!("http://{addr}/callback");
         let first = tokio::spawn(
@@ -124,7 +127,5 @@ fn the_actix_route_closes_the_connection_of_a_callback_that_waited_for_the_budge
             Some(&b"close"[..])
         );
         assert_eq!(all_keys(store.as_ref()).await.len(), 2);
-        handle.stop(true).await;
     });
-    system.join().unwrap().unwrap();
 }
