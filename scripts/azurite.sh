@@ -15,7 +15,7 @@ fi
 if ! (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null; then
   rm -rf "$dir/data"
   nohup "$dir/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 --blobPort 10000 \
-    --location "$dir/data" --skipApiVersionCheck --silent >"$dir/azurite.log" 2>&1 &
+    --location "$dir/data" --skipApiVersionCheck --disableTelemetry --silent >"$dir/azurite.log" 2>&1 &
   for _ in $(seq 1 100); do
     (exec 3<>/dev/tcp/127.0.0.1/10000) 2>/dev/null && break
     sleep 0.2

@@ -55,7 +55,7 @@ pub fn route(sink: CaptureSink) -> Route {
             let mut response = respond(&received.outcome);
             // A callback that waited for the memory budget: the sink is
             // saturated; release the connection rather than keep it idle.
-            if received.saturated {
+            if received.saturated || received.close {
                 response
                     .head_mut()
                     .set_connection_type(ConnectionType::Close);
@@ -99,8 +99,14 @@ pub fn respond(outcome: &Outcome) -> HttpResponse {
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
     response.content_type("text/plain; charset=utf-8");
-    if matches!(outcome, Outcome::Rejected(r) if r.kind() == RejectionKind::MethodNotAllowed) {
-        response.insert_header(("allow", "POST"));
+    match outcome {
+        Outcome::Rejected(r) if r.kind() == RejectionKind::MethodNotAllowed => {
+            response.insert_header(("allow", "POST"));
+        }
+        Outcome::Rejected(r) if r.kind() == RejectionKind::Overloaded => {
+            response.insert_header(("retry-after", crate::service::RETRY_AFTER));
+        }
+        _ => {}
     }
     response.body(outcome.message())
 }

@@ -1,114 +1,404 @@
-//! The request body as multer reads it: bounded bursts, and an idle
-//! timeout on the client.
+//! The request body as the form parser reads it: every byte charged to the
+//! callback's account before the parser sees it, bounded bursts, and the
+//! time bounds a client cannot evade (idle, minimum rate, secret deadline).
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::Bytes;
-use futures_util::Stream;
-use tokio::time::Sleep;
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use futures_util::{Stream, StreamExt};
+use tokio::time::{Instant, Sleep};
 
 use crate::BoxError;
+use crate::budget::{Account, Overloaded};
 
-/// Bytes handed to multer in one go before the reader yields.
+/// Bytes handed to the parser in one go before the reader yields.
 const BURST: usize = 64 * 1024;
 
-/// The error a body yields when the client sent nothing for the idle timeout.
+/// The most the parser may be handed without yielding anything (bytes
+/// before the first boundary, a part's header block): past it, the body is
+/// refused. The parser rescans what it holds on every wake, so this also
+/// bounds the work a trickle of tiny segments can cause per segment.
+pub(crate) const MAX_PARSER_HOLD: usize = 16 * 1024;
+
+/// How long the client may pause before a verified callback gives back
+/// the part of its claim it does not hold.
+const STALL: Duration = Duration::from_millis(500);
+
+/// The time bounds of one body.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    pub(crate) idle: Duration,
+    /// Bytes per second; 0 turns the check off.
+    pub(crate) min_rate: u64,
+    pub(crate) grace: Duration,
+    /// When the secret must have been verified.
+    pub(crate) verify_by: Instant,
+    pub(crate) verify_timeout: Duration,
+}
+
+/// Why the body stopped before its end.
 #[derive(Debug)]
-pub(crate) struct IdleTimeout(pub(crate) Duration);
+pub(crate) enum BodyError {
+    /// The client sent nothing for the idle timeout.
+    Idle(Duration),
+    /// The client sent slower than the minimum rate after the grace period.
+    TooSlow(u64),
+    /// The secret was not verified within its deadline.
+    Unverified(Duration),
+    /// The parser held [`MAX_PARSER_HOLD`] bytes without yielding anything.
+    ParserStall,
+    /// No budget was free within the admission timeout.
+    Overloaded(Overloaded),
+}
 
-impl fmt::Display for IdleTimeout {
+impl fmt::Display for BodyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "no body bytes received for {:?}", self.0)
+        match self {
+            BodyError::Idle(d) => write!(f, "no body bytes received for {d:?}"),
+            BodyError::TooSlow(rate) => {
+                write!(f, "request body arrived slower than {rate} bytes/s")
+            }
+            BodyError::Unverified(d) => {
+                write!(f, "callback_secret was not verified within {d:?}")
+            }
+            BodyError::ParserStall => write!(
+                f,
+                "no multipart boundary or part header end within {MAX_PARSER_HOLD} bytes"
+            ),
+            BodyError::Overloaded(o) => o.fmt(f),
+        }
     }
 }
 
-impl std::error::Error for IdleTimeout {}
+impl std::error::Error for BodyError {}
 
-pin_project_lite::pin_project! {
-    /// Wraps the body stream for multer.
-    ///
-    /// multer pulls from its stream until the stream is pending, appending
-    /// every chunk to one buffer; over a fast connection that buffer could
-    /// grow past the part size before the field is read. Returning pending
-    /// (with an immediate wake) once a burst reaches `BURST` bytes keeps it
-    /// to about that much, while small chunks still arrive together.
-    ///
-    /// The idle timer runs only while the stream itself is waiting for the
-    /// client: time spent waiting on the store (when multer does not poll)
-    /// does not count against the client.
-    pub(crate) struct BodyReader<S> {
-        #[pin]
-        inner: S,
-        burst: usize,
-        idle_timeout: Duration,
-        // Allocated on the first wait, then re-armed in place.
-        idle: Option<Pin<Box<Sleep>>>,
-        armed: bool,
-        timed_out: bool,
+/// The client's body stream, shared between the parser's reader and the
+/// pipeline, which drains what is left after an early answer.
+pub(crate) type Slot = Arc<Mutex<Option<BoxStream<'static, Result<Bytes, BoxError>>>>>;
+
+/// Boxes a body stream into a [`Slot`].
+pub(crate) fn slot<S, E>(body: S) -> Slot
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Into<BoxError> + 'static,
+{
+    Arc::new(Mutex::new(Some(
+        body.map(|r| r.map_err(Into::into)).boxed(),
+    )))
+}
+
+/// Reads and drops what is left of the body, for at most `max_bytes` and
+/// `max_time`, so that a client still sending can read the early answer.
+/// Returns whether the body reached its end.
+pub(crate) async fn drain(slot: &Slot, max_bytes: u64, max_time: Duration) -> bool {
+    let Some(mut body) = slot.lock().unwrap_or_else(PoisonError::into_inner).take() else {
+        return false;
+    };
+    let deadline = Instant::now() + max_time;
+    let mut read = 0u64;
+    while read <= max_bytes {
+        match tokio::time::timeout_at(deadline, body.next()).await {
+            Ok(Some(Ok(chunk))) => read += chunk.len() as u64,
+            Ok(None) => return true,
+            Ok(Some(Err(_))) | Err(_) => return false,
+        }
+    }
+    false
+}
+
+/// What the parser was handed and what it yielded, reported by the
+/// pipeline on every field and chunk it receives.
+#[derive(Debug, Default)]
+pub(crate) struct Progress {
+    /// Bytes handed since the parser last yielded something.
+    since: AtomicUsize,
+    /// Bytes handed, less the field bytes yielded: what the parser holds,
+    /// plus the boundaries and part headers it consumed.
+    unyielded: AtomicUsize,
+}
+
+impl Progress {
+    /// The parser yielded a field.
+    pub(crate) fn made(&self) {
+        self.since.store(0, Ordering::Relaxed);
+    }
+
+    /// The parser yielded `n` bytes of a field.
+    pub(crate) fn yielded(&self, n: usize) {
+        self.made();
+        // Never below zero, whatever the order of updates.
+        let _ = self
+            .unyielded
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
+                Some(u.saturating_sub(n))
+            });
+    }
+
+    fn since(&self) -> usize {
+        self.since.load(Ordering::Relaxed)
+    }
+
+    fn unyielded(&self) -> usize {
+        self.unyielded.load(Ordering::Relaxed)
+    }
+
+    fn handed(&self, n: usize) {
+        self.since.fetch_add(n, Ordering::Relaxed);
+        self.unyielded.fetch_add(n, Ordering::Relaxed);
     }
 }
 
-impl<S> BodyReader<S> {
-    pub(crate) fn new(inner: S, idle_timeout: Duration) -> Self {
+/// Wraps the body stream for the parser.
+///
+/// multer pulls from its stream until the stream is pending, appending
+/// every chunk to one buffer; returning pending (with an immediate wake)
+/// once a burst reaches [`BURST`] bytes keeps that buffer to about a burst.
+/// Each chunk is charged to the account before it is handed on; while the
+/// budget is spent the chunk waits here and nothing more is read, so the
+/// client meets backpressure.
+///
+/// The clocks run only while the reader waits for the client: time spent
+/// waiting on the store or the budget does not count against it.
+pub(crate) struct BodyReader {
+    inner: Slot,
+    account: Arc<Account>,
+    progress: Arc<Progress>,
+    timing: Timing,
+    charging: Option<(Bytes, BoxFuture<'static, Result<(), Overloaded>>)>,
+    /// What is left of a chunk larger than a burst, charged next.
+    rest: Option<Bytes>,
+    budget_wait_since: Option<Instant>,
+    burst: usize,
+    /// A delivery run began: the parser has parsed what it had.
+    run_start: bool,
+    /// The parser holds a burst or more and was given a round to work
+    /// through it; if it asks again without yielding, it needs more bytes.
+    held_back: Option<usize>,
+    /// Body bytes received, and time spent waiting for them, for the rate.
+    received: u64,
+    waited: Duration,
+    waiting_since: Option<Instant>,
+    timer: Option<Pin<Box<Sleep>>>,
+    shrunk: bool,
+    done: bool,
+}
+
+impl BodyReader {
+    pub(crate) fn new(
+        inner: Slot,
+        account: Arc<Account>,
+        progress: Arc<Progress>,
+        timing: Timing,
+    ) -> Self {
         Self {
             inner,
+            account,
+            progress,
+            timing,
+            charging: None,
+            rest: None,
+            budget_wait_since: None,
             burst: 0,
-            idle_timeout,
-            idle: None,
-            armed: false,
-            timed_out: false,
+            run_start: true,
+            held_back: None,
+            received: 0,
+            waited: Duration::ZERO,
+            waiting_since: None,
+            timer: None,
+            shrunk: false,
+            done: false,
+        }
+    }
+
+    /// Charges the next piece of a chunk: at most a burst at a time, so
+    /// that no single charge outgrows the unverified share.
+    fn start_charge(&mut self, mut chunk: Bytes) {
+        if chunk.len() > BURST {
+            self.rest = Some(chunk.split_off(BURST));
+        }
+        let charge = self.account.clone().charge(chunk.len());
+        self.charging = Some((chunk, Box::pin(charge)));
+    }
+
+    fn fail(&mut self, error: BodyError) -> Poll<Option<Result<Bytes, BoxError>>> {
+        self.done = true;
+        Poll::Ready(Some(Err(Box::new(error))))
+    }
+
+    /// The client sent a chunk: stop the waiting clock.
+    fn arrived(&mut self, len: usize) {
+        if let Some(since) = self.waiting_since.take() {
+            self.waited += since.elapsed();
+        }
+        self.received += len as u64;
+        self.shrunk = false;
+    }
+
+    /// The earliest moment one of the clocks needs looking at, and what
+    /// it finds then, while the reader waits for the client since `since`.
+    fn next_deadline(&self, since: Instant) -> (Instant, Option<BodyError>) {
+        let t = &self.timing;
+        let mut next = (since + t.idle, Some(BodyError::Idle(t.idle)));
+        let mut consider = |at: Instant, error: Option<BodyError>| {
+            if at < next.0 {
+                next = (at, error);
+            }
+        };
+        if t.min_rate > 0 {
+            let allowed = t.grace.max(Duration::from_secs_f64(
+                self.received as f64 / t.min_rate as f64,
+            ));
+            let at = since + allowed.saturating_sub(self.waited);
+            consider(at, Some(BodyError::TooSlow(t.min_rate)));
+        }
+        if !self.account.is_verified() {
+            consider(t.verify_by, Some(BodyError::Unverified(t.verify_timeout)));
+        }
+        if !self.shrunk && self.account.has_spare() {
+            consider(since + STALL, None);
+        }
+        next
+    }
+
+    fn poll_clocks(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, BoxError>>> {
+        let now = Instant::now();
+        let since = *self.waiting_since.get_or_insert(now);
+        loop {
+            let (at, error) = self.next_deadline(since);
+            let timer = self
+                .timer
+                .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(at)));
+            if timer.deadline() != at {
+                timer.as_mut().reset(at);
+            }
+            if timer.as_mut().poll(cx).is_pending() {
+                return Poll::Pending;
+            }
+            match error {
+                Some(error) => return self.fail(error),
+                None => {
+                    // A stall: keep only what is held, then wait on.
+                    self.account.shrink();
+                    self.shrunk = true;
+                }
+            }
         }
     }
 }
 
-impl<S, E> Stream for BodyReader<S>
-where
-    S: Stream<Item = Result<Bytes, E>>,
-    E: Into<BoxError>,
-{
+impl Stream for BodyReader {
     type Item = Result<Bytes, BoxError>;
 
-    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = self.project();
-        if *this.timed_out {
-            return Poll::Ready(None);
-        }
-        if *this.burst >= BURST {
-            *this.burst = 0;
-            cx.waker().wake_by_ref();
-            return Poll::Pending;
-        }
-        match this.inner.poll_next(cx) {
-            Poll::Ready(item) => {
-                *this.armed = false;
-                if let Some(Ok(chunk)) = &item {
-                    *this.burst += chunk.len();
-                }
-                Poll::Ready(item.map(|r| r.map_err(Into::into)))
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
             }
-            Poll::Pending => {
-                *this.burst = 0;
-                if !*this.armed {
-                    let deadline = tokio::time::Instant::now() + *this.idle_timeout;
-                    match this.idle {
-                        Some(idle) => idle.as_mut().reset(deadline),
-                        None => *this.idle = Some(Box::pin(tokio::time::sleep_until(deadline))),
-                    }
-                    *this.armed = true;
+            if let Some((_, charge)) = this.charging.as_mut() {
+                let started = *this.budget_wait_since.get_or_insert_with(Instant::now);
+                let polled = charge.as_mut().poll(cx);
+                if polled.is_ready() {
+                    // Time spent waiting for budget is the sink's, not the
+                    // client's: the secret's deadline moves by as much.
+                    this.budget_wait_since = None;
+                    this.timing.verify_by += started.elapsed();
                 }
-                let Some(idle) = this.idle.as_mut() else {
-                    return Poll::Pending;
-                };
-                match idle.as_mut().poll(cx) {
-                    Poll::Ready(()) => {
-                        *this.timed_out = true;
-                        Poll::Ready(Some(Err(Box::new(IdleTimeout(*this.idle_timeout)))))
+                match polled {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Err(overloaded)) => {
+                        this.charging = None;
+                        return this.fail(BodyError::Overloaded(overloaded));
                     }
-                    Poll::Pending => Poll::Pending,
+                    Poll::Ready(Ok(())) => {
+                        let Some((chunk, _)) = this.charging.take() else {
+                            continue;
+                        };
+                        if chunk.is_empty() {
+                            // A claim, not a chunk.
+                            continue;
+                        }
+                        this.burst += chunk.len();
+                        this.progress.handed(chunk.len());
+                        return Poll::Ready(Some(Ok(chunk)));
+                    }
+                }
+            }
+            if this.run_start {
+                this.run_start = false;
+                if this.progress.since() >= MAX_PARSER_HOLD {
+                    return this.fail(BodyError::ParserStall);
+                }
+                if !this.account.is_verified() && Instant::now() >= this.timing.verify_by {
+                    return this.fail(BodyError::Unverified(this.timing.verify_timeout));
+                }
+                // multer pulls from its stream on every poll, even with a
+                // buffer full of fields to parse: while it holds a burst,
+                // give it a round to parse first, so that its buffer stays
+                // about a burst instead of growing by one on every field.
+                // Yielded bytes end the hold; asking again without yielding
+                // means it needs more.
+                let unyielded = this.progress.unyielded();
+                let parsed_since = this.held_back.is_some_and(|at| unyielded < at);
+                if unyielded >= BURST && (this.held_back.is_none() || parsed_since) {
+                    this.held_back = Some(unyielded);
+                    this.run_start = true;
+                    cx.waker().wake_by_ref();
+                    return Poll::Pending;
+                }
+                this.held_back = None;
+            }
+            if this.burst >= BURST {
+                this.burst = 0;
+                this.run_start = true;
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
+            if this.account.needs_claim() {
+                // Verified: admission to the budget proper, before reading on.
+                let claim = this.account.clone().claim();
+                this.charging = Some((Bytes::new(), Box::pin(claim)));
+                continue;
+            }
+            if let Some(rest) = this.rest.take() {
+                this.start_charge(rest);
+                continue;
+            }
+            let polled = {
+                let mut inner = this.inner.lock().unwrap_or_else(PoisonError::into_inner);
+                match inner.as_mut() {
+                    Some(inner) => inner.poll_next_unpin(cx),
+                    None => Poll::Ready(None),
+                }
+            };
+            match polled {
+                Poll::Ready(Some(Ok(chunk))) => {
+                    this.arrived(chunk.len());
+                    if chunk.is_empty() {
+                        continue;
+                    }
+                    this.start_charge(chunk);
+                }
+                Poll::Ready(Some(Err(error))) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Err(error)));
+                }
+                Poll::Ready(None) => {
+                    this.done = true;
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => {
+                    this.burst = 0;
+                    this.run_start = true;
+                    return this.poll_clocks(cx);
                 }
             }
         }

@@ -86,13 +86,13 @@
 //! | malformed form, missing field, empty token | 400 |
 //! | missing or wrong `callback_secret` | 403 |
 //! | not `POST` | 405 |
-//! | the client sent nothing for the idle timeout | 408 |
+//! | the client sent nothing for the idle timeout, sent slower than the minimum rate, or did not prove the secret in time | 408 |
 //! | already stored and [`OnExisting::Reject`] | 409 |
 //! | a size limit exceeded | 413 |
 //! | not multipart, or a file that is not the declared / an accepted format | 415 |
 //! | the sink failed on its own | 500 |
 //! | the object store failed (the sender should retry) | 502 |
-//! | the [`SecretResolver`] failed (the sender should retry) | 503 |
+//! | the [`SecretResolver`] failed, or the sink had no memory budget free in time (the sender should retry; `Retry-After` is set) | 503 |
 //!
 //! # Cargo features
 //!
@@ -112,6 +112,7 @@
 
 mod body;
 mod budget;
+mod coalesce;
 mod error;
 mod format;
 mod key;

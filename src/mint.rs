@@ -182,7 +182,11 @@ fn parse(secret: &[u8]) -> Option<Parsed<'_>> {
     if parts.next().is_some() || version != VERSION || nonce.len() != 32 {
         return None;
     }
-    if !nonce.bytes().all(|b| b.is_ascii_hexdigit()) {
+    // One spelling per secret: lowercase hex, and the expiry in plain
+    // decimal digits without leading zeros (`u64::from_str` alone would
+    // take `+`, and zeros in front), so that anyone keying a replay cache
+    // on the string keys one secret once.
+    if !nonce.bytes().all(is_lower_hex) || !canonical_decimal(expiry) {
         return None;
     }
     Some(Parsed {
@@ -197,8 +201,16 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+fn is_lower_hex(b: u8) -> bool {
+    b.is_ascii_digit() || (b'a'..=b'f').contains(&b)
+}
+
+fn canonical_decimal(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) && (s == "0" || !s.starts_with('0'))
+}
+
 fn unhex32(s: &str) -> Option<[u8; 32]> {
-    if s.len() != 64 {
+    if s.len() != 64 || !s.bytes().all(is_lower_hex) {
         return None;
     }
     let mut out = [0u8; 32];

@@ -135,7 +135,8 @@ pub enum RejectionKind {
     /// A size limit was exceeded (413).
     TooLarge,
     /// The client stopped sending the body for longer than the idle
-    /// timeout (408).
+    /// timeout, sent it slower than the minimum rate, or did not prove the
+    /// secret within its deadline (408).
     Timeout,
     /// A capture is already stored at the key and the overwrite policy is
     /// [`OnExisting::Reject`](crate::OnExisting::Reject) (409).
@@ -146,6 +147,10 @@ pub enum RejectionKind {
     StoreFailed,
     /// The secret resolver failed; the sender should retry (503).
     Unavailable,
+    /// The sink had no memory budget free within the admission timeout;
+    /// the sender should retry after a pause (503, with `Retry-After` and
+    /// `Connection: close`).
+    Overloaded,
     /// The sink could not finish for a reason of its own (500).
     Internal,
 }
@@ -163,7 +168,9 @@ impl RejectionKind {
             RejectionKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             RejectionKind::Timeout => StatusCode::REQUEST_TIMEOUT,
             RejectionKind::Conflict => StatusCode::CONFLICT,
-            RejectionKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            RejectionKind::Unavailable | RejectionKind::Overloaded => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             RejectionKind::StoreFailed => StatusCode::BAD_GATEWAY,
             RejectionKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }

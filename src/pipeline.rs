@@ -12,15 +12,16 @@ use http::HeaderMap;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use multer::{Constraints, Field, Multipart, SizeLimit};
 use object_store::path::Path;
-use object_store::{CopyMode, CopyOptions, ObjectStoreExt};
+use object_store::{CopyMode, CopyOptions, ObjectStore, ObjectStoreExt};
 
-use crate::body::{BodyReader, IdleTimeout};
-use crate::budget::Tracked;
+use crate::body::{self, BodyError, BodyReader, Progress, Slot, Timing};
+use crate::budget::{Account, Tracked};
+use crate::coalesce::Coalesced;
 use crate::format::SNIFF_LEN;
 use crate::outcome::{ExistingCapture, RenderFailure, StoredCapture};
 use crate::secret::{Digest32, digest, verify_any};
 use crate::sink::Config;
-use crate::upload::{Upload, exists};
+use crate::upload::{FinishError, Upload, exists};
 use crate::{
     BoxError, EarlyFile, Format, KeyContext, OnExisting, Outcome, Rejection, RejectionKind,
 };
@@ -31,14 +32,17 @@ const MAX_TOKEN_LEN: usize = 128;
 
 const FILE_FIELD: &str = "file";
 
-/// What [`receive`] gives the service: the outcome, and whether the
-/// callback had to wait for the memory budget.
+/// What [`receive`] gives the service.
 pub(crate) struct Received {
     pub(crate) outcome: Outcome,
-    /// The callback waited for its budget reservation: the sink is
-    /// saturated, and the answer asks the client to close the connection
-    /// (see the service's response future).
+    /// The callback waited for the memory budget: the sink is saturated,
+    /// and the answer asks the client to close the connection (see the
+    /// service's response future).
     pub(crate) saturated: bool,
+    /// The body was not read to its end (an early answer whose drain was
+    /// cut short, or a client too slow to wait for): the connection cannot
+    /// be reused.
+    pub(crate) close: bool,
 }
 
 pub(crate) async fn receive<S, E>(config: Arc<Config>, headers: &HeaderMap, body: S) -> Received
@@ -47,18 +51,44 @@ where
     E: Into<BoxError> + 'static,
 {
     let received_at = Utc::now();
-    // Reserved whole before anything is read, held until the outcome.
-    let reservation = config.budget.reserve(content_length(headers)).await;
-    let outcome = match receive_form(&config, headers, body, received_at).await {
+    let started = tokio::time::Instant::now();
+    let slot = body::slot(body);
+    let account = config.budget.open(content_length(headers));
+    let outcome = match receive_form(&config, headers, &slot, &account, received_at, started).await
+    {
         Ok(outcome) => outcome,
         Err(rejection) => Outcome::Rejected(rejection),
     };
+    let saturated = account.waited();
+    // Whatever the callback held is released before any drain.
+    drop(account);
     log(&outcome);
+    let close = match &outcome {
+        // The client is too slow or silent: do not wait on it any longer.
+        Outcome::Rejected(r) if r.kind() == RejectionKind::Timeout => true,
+        // An early answer: read the rest so that the client, still
+        // sending, gets to read it (as Kestrel drains and nginx lingers).
+        Outcome::Rejected(_) => {
+            let limits = &config.limits;
+            !body::drain(
+                &slot,
+                DRAIN_FACTOR * limits.body_size(),
+                limits.linger_timeout,
+            )
+            .await
+        }
+        _ => false,
+    };
     Received {
         outcome,
-        saturated: reservation.waited,
+        saturated,
+        close,
     }
 }
+
+/// How much of a refused body is read and dropped, at most, in multiples
+/// of the body limit (a body declared over the limit is drained too).
+const DRAIN_FACTOR: u64 = 4;
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {
     headers.get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
@@ -85,28 +115,50 @@ fn log(outcome: &Outcome) {
     }
 }
 
-async fn receive_form<S, E>(
+async fn receive_form(
     config: &Arc<Config>,
     headers: &HeaderMap,
-    body: S,
+    slot: &Slot,
+    account: &Arc<Account>,
     received_at: DateTime<Utc>,
-) -> Result<Outcome, Rejection>
-where
-    S: Stream<Item = Result<Bytes, E>> + Send + 'static,
-    E: Into<BoxError> + 'static,
-{
+    started: tokio::time::Instant,
+) -> Result<Outcome, Rejection> {
     let boundary = boundary(headers)?;
     let limits = &config.limits;
+    // Refused before a byte is read.
+    if let Some(len) = content_length(headers).filter(|len| *len > limits.body_size()) {
+        return Err(Rejection::new(
+            RejectionKind::TooLarge,
+            format!(
+                "request body of {len} bytes is larger than {} bytes",
+                limits.body_size()
+            ),
+        ));
+    }
     let constraints = Constraints::new().size_limit(
         SizeLimit::new()
             .whole_stream(limits.body_size())
             .per_field(limits.max_text_field_size as u64)
             .for_field(FILE_FIELD, limits.max_file_size),
     );
-    let body = BodyReader::new(body, limits.idle_timeout);
+    let progress = Arc::new(Progress::default());
+    let timing = Timing {
+        idle: limits.idle_timeout,
+        min_rate: limits.min_data_rate,
+        grace: limits.min_data_rate_grace,
+        verify_by: started + limits.verify_timeout,
+        verify_timeout: limits.verify_timeout,
+    };
+    let body = BodyReader::new(slot.clone(), account.clone(), progress.clone(), timing);
     let mut multipart = Multipart::with_constraints(body, boundary, constraints);
 
-    let mut form = Form::new(config.clone(), received_at);
+    let mut form = Form::new(
+        config.clone(),
+        account.clone(),
+        progress,
+        received_at,
+        timing,
+    );
     let result = match form.read_fields(&mut multipart).await {
         Ok(()) => form.finish().await,
         Err(rejection) => Err(rejection),
@@ -141,6 +193,10 @@ fn boundary(headers: &HeaderMap) -> Result<String, Rejection> {
 /// What has been read of the form so far.
 struct Form {
     config: Arc<Config>,
+    /// What the callback holds; every dropped body byte is released here.
+    account: Arc<Account>,
+    progress: Arc<Progress>,
+    timing: Timing,
     received_at: DateTime<Utc>,
     secret: SecretState,
     status: Option<String>,
@@ -200,9 +256,18 @@ enum FilePlan {
 }
 
 impl Form {
-    fn new(config: Arc<Config>, received_at: DateTime<Utc>) -> Self {
+    fn new(
+        config: Arc<Config>,
+        account: Arc<Account>,
+        progress: Arc<Progress>,
+        received_at: DateTime<Utc>,
+        timing: Timing,
+    ) -> Self {
         Self {
             config,
+            account,
+            progress,
+            timing,
             received_at,
             secret: SecretState::Unseen,
             status: None,
@@ -247,6 +312,7 @@ impl Form {
         let max_fields = self.config.limits.max_fields;
         let mut count = 0;
         while let Some(mut field) = multipart.next_field().await.map_err(form_error)? {
+            self.progress.made();
             count += 1;
             if count > max_fields {
                 return Err(Rejection::new(
@@ -266,32 +332,39 @@ impl Form {
                     if self.secret != SecretState::Unseen {
                         return Err(duplicate(&name));
                     }
-                    let raw = field.bytes().await.map_err(form_error)?;
-                    let candidate = digest(&raw);
-                    let minted = || self.config.mint.as_ref().is_some_and(|m| m.verify(&raw));
-                    self.secret = if verify_any(&self.config.secrets, &candidate) || minted() {
-                        SecretState::Verified
+                    let raw = self.read_text(field, false, &name).await?;
+                    let candidate = digest(raw.as_bytes());
+                    let minted = || {
+                        self.config
+                            .mint
+                            .as_ref()
+                            .is_some_and(|m| m.verify(raw.as_bytes()))
+                    };
+                    if verify_any(&self.config.secrets, &candidate) || minted() {
+                        self.verified();
                     } else if self.config.resolver.is_some() {
-                        SecretState::Unresolved(candidate)
+                        self.secret = SecretState::Unresolved(candidate);
                     } else {
                         return Err(invalid_secret());
-                    };
+                    }
                     self.resolve_secret().await?;
                 }
                 "status" => {
-                    let status = text(field, self.status.is_some(), &name).await?;
+                    let status = self.read_text(field, self.status.is_some(), &name).await?;
                     self.status = Some(status.trim().to_owned());
                     if self.render_failed() {
                         self.discard().await;
                     }
                 }
                 "token" => {
-                    let raw = text(field, self.token.is_some(), &name).await?;
+                    let raw = self.read_text(field, self.token.is_some(), &name).await?;
                     self.token = Some(sanitise_token(&raw));
                     self.resolve_secret().await?;
                 }
                 "format" => {
-                    let raw = text(field, self.declared.is_some(), &name).await?;
+                    let raw = self
+                        .read_text(field, self.declared.is_some(), &name)
+                        .await?;
                     let declared = match raw.parse() {
                         Ok(format) => Declared::Known(format),
                         Err(_) => Declared::Unknown,
@@ -307,7 +380,7 @@ impl Form {
                 }
                 // Unknown fields are read (within the text limit) and ignored,
                 // so a sender that adds a field does not break its receivers.
-                _ => while field.chunk().await.map_err(form_error)?.is_some() {},
+                _ => self.drain(&mut field).await?,
             }
         }
         Ok(())
@@ -321,18 +394,72 @@ impl Form {
         else {
             return Ok(());
         };
-        match resolver.resolve(token).await {
-            Ok(Some(secret)) if bool::from(secret.matches(candidate)) => {
-                self.secret = SecretState::Verified;
+        // The lookup is bounded by the secret's deadline too.
+        let looked_up = tokio::time::timeout_at(self.timing.verify_by, resolver.resolve(token));
+        match looked_up.await {
+            Ok(Ok(Some(secret))) if bool::from(secret.matches(candidate)) => {
+                self.verified();
                 Ok(())
             }
-            Ok(_) => Err(invalid_secret()),
-            Err(error) => Err(Rejection::new(
+            Ok(Ok(_)) => Err(invalid_secret()),
+            Ok(Err(error)) => Err(Rejection::new(
                 RejectionKind::Unavailable,
                 "the secret lookup failed; retry later",
             )
             .with_source(BoxedError(error))),
+            Err(_) => Err(Rejection::new(
+                RejectionKind::Unavailable,
+                "the secret lookup did not answer in time; retry later",
+            )),
         }
+    }
+
+    /// The sender proved the secret: from now on it draws on the whole
+    /// budget, not the share of strangers (the body reader claims there
+    /// what the rest of the body can make it hold).
+    fn verified(&mut self) {
+        self.secret = SecretState::Verified;
+        self.account.verified();
+    }
+
+    /// Reads a text field chunk by chunk (each one progress for the
+    /// parser), releasing its bytes once parsed.
+    async fn read_text(
+        &self,
+        mut field: Field<'static>,
+        seen: bool,
+        name: &str,
+    ) -> Result<String, Rejection> {
+        if seen {
+            return Err(duplicate(name));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(form_error)? {
+            self.progress.yielded(chunk.len());
+            bytes.extend_from_slice(&chunk);
+            self.account.release(chunk.len());
+        }
+        String::from_utf8(bytes).map_err(|_| {
+            Rejection::new(
+                RejectionKind::Malformed,
+                format!("field `{name}` is not UTF-8"),
+            )
+        })
+    }
+
+    /// The next chunk of a field, counted as progress for the parser.
+    async fn chunk(&self, field: &mut Field<'static>) -> Result<Option<Bytes>, Rejection> {
+        let chunk = field.chunk().await.map_err(form_error)?;
+        self.progress.yielded(chunk.as_ref().map_or(0, Bytes::len));
+        Ok(chunk)
+    }
+
+    /// Reads a field to its end and drops it.
+    async fn drain(&self, field: &mut Field<'static>) -> Result<(), Rejection> {
+        while let Some(chunk) = self.chunk(field).await? {
+            self.account.release(chunk.len());
+        }
+        Ok(())
     }
 
     fn file_plan(&self) -> Result<FilePlan, Rejection> {
@@ -351,7 +478,7 @@ impl Form {
     async fn read_file(&self, field: &mut Field<'static>) -> Result<FileState, Rejection> {
         let (token, declared) = match self.file_plan()? {
             FilePlan::Discard => {
-                drain(field).await?;
+                self.drain(field).await?;
                 return Ok(FileState::Discarded);
             }
             FilePlan::Hold => return self.hold_file(field).await,
@@ -361,7 +488,7 @@ impl Form {
         let mut head = Vec::new();
         let mut head_len = 0;
         while head_len < SNIFF_LEN {
-            match field.chunk().await.map_err(form_error)? {
+            match self.chunk(field).await? {
                 Some(chunk) => {
                     head_len += chunk.len();
                     head.push(chunk);
@@ -372,11 +499,14 @@ impl Form {
         let format = verify_type(&head, declared)?;
         let key = self.key(&token, format);
         if self.already_stored(&key).await? {
-            drain(field).await?;
+            for chunk in head {
+                self.account.release(chunk.len());
+            }
+            self.drain(field).await?;
             return Ok(FileState::AlreadyStored { key, format });
         }
-        let mut upload = Upload::new(self.config.clone(), key, format, Some(&token));
-        match stream_into(&mut upload, head, field).await {
+        let mut upload = self.upload(key, format, Some(&token));
+        match self.stream_into(&mut upload, head, field).await {
             Ok(()) => Ok(FileState::Streaming { upload, format }),
             Err(rejection) => {
                 upload.abort().await;
@@ -385,19 +515,49 @@ impl Form {
         }
     }
 
+    fn upload(&self, key: Path, format: Format, token: Option<&str>) -> Upload {
+        Upload::new(
+            self.config.clone(),
+            self.account.clone(),
+            key,
+            format,
+            token,
+        )
+    }
+
+    /// Writes the bytes already read, then the rest of the field, into the
+    /// upload.
+    async fn stream_into(
+        &self,
+        upload: &mut Upload,
+        head: Vec<Bytes>,
+        field: &mut Field<'static>,
+    ) -> Result<(), Rejection> {
+        for chunk in head {
+            upload.write(chunk).await.map_err(store_error)?;
+        }
+        while let Some(chunk) = self.chunk(field).await? {
+            upload.write(chunk).await.map_err(store_error)?;
+        }
+        Ok(())
+    }
+
     /// Holds a file that came before its secret and token, up to the bound;
     /// past it, refuses it or stages it as configured.
     async fn hold_file(&self, field: &mut Field<'static>) -> Result<FileState, Rejection> {
         let bound = self.config.limits.max_unverified_file_size;
-        let mut chunks = Vec::new();
-        let mut tracked = Tracked::new(self.config.gauge.clone());
+        // Small chunks are copied together, so that what is held costs about
+        // what it counts however the client cut its segments.
+        let mut chunks = Coalesced::default();
+        let mut tracked = Tracked::new(self.account.clone());
         let mut len = 0;
-        while let Some(chunk) = field.chunk().await.map_err(form_error)? {
+        while let Some(chunk) = self.chunk(field).await? {
             len += chunk.len();
+            tracked.add(chunk.len());
             if len > bound {
                 if self.config.early_file == EarlyFile::Stage {
                     chunks.push(chunk);
-                    return self.stage_file(chunks, tracked, field).await;
+                    return self.stage_file(chunks.finish(), tracked, field).await;
                 }
                 return Err(Rejection::new(
                     RejectionKind::TooLarge,
@@ -407,10 +567,12 @@ impl Form {
                     ),
                 ));
             }
-            tracked.add(chunk.len());
             chunks.push(chunk);
         }
-        Ok(FileState::Held { chunks, tracked })
+        Ok(FileState::Held {
+            chunks: chunks.finish(),
+            tracked,
+        })
     }
 
     async fn stage_file(
@@ -423,10 +585,10 @@ impl Form {
         // that is no accepted type is not worth staging.
         let format = verify_type(&chunks, None)?;
         let key = staging_key(&self.config.staging_prefix)?;
-        let mut upload = Upload::new(self.config.clone(), key, format, None);
+        let mut upload = self.upload(key, format, None);
         // The held bytes move into the upload, which counts them itself.
-        drop(tracked);
-        match stream_into(&mut upload, chunks, field).await {
+        tracked.hand_over();
+        match self.stream_into(&mut upload, chunks, field).await {
             Ok(()) => Ok(FileState::Staged { upload, format }),
             Err(rejection) => {
                 upload.abort().await;
@@ -486,14 +648,15 @@ impl Form {
                 let format = verify_type(&chunks, declared)?;
                 let key = self.key(&token, format);
                 if self.already_stored(&key).await? {
+                    drop(tracked);
                     return Ok(Outcome::AlreadyStored(ExistingCapture {
                         key,
                         token,
                         format,
                     }));
                 }
-                let mut upload = Upload::new(self.config.clone(), key, format, Some(&token));
-                drop(tracked);
+                let mut upload = self.upload(key, format, Some(&token));
+                tracked.hand_over();
                 for chunk in chunks {
                     if let Err(e) = upload.write(chunk).await {
                         upload.abort().await;
@@ -554,34 +717,51 @@ impl Form {
                 format,
             }));
         }
-        let staging = upload.key().clone();
-        let size = upload.size();
-        let sha256 = upload.finish(false).await.map_err(store_error)?.sha256;
+        // Completion, copy and clean-up run as a task of their own, so a
+        // request dropped midway (the client went away) cannot leave the
+        // staged object behind or the multipart upload open.
+        let store = self.config.store.clone();
         let mode = if self.config.on_existing.checks() {
             CopyMode::Create
         } else {
             CopyMode::Overwrite
         };
-        let store = &self.config.store;
-        let mut copied = store
-            .copy_opts(&staging, &key, CopyOptions::new().with_mode(mode))
-            .await;
-        // S3 has no copy-if-not-exists without extra configuration: the check
-        // made above is then the guard (best effort, as for multipart).
-        if let Err(object_store::Error::NotSupported { .. }) = copied {
-            copied = store
-                .copy_opts(
-                    &staging,
-                    &key,
-                    CopyOptions::new().with_mode(CopyMode::Overwrite),
-                )
+        let final_key = key.clone();
+        let task = tokio::spawn(async move {
+            let staging = upload.key().clone();
+            let size = upload.size();
+            let sha256 = match upload.finish(false).await {
+                Ok(finished) => finished.sha256,
+                Err(error) => {
+                    // Unconfirmed at the staging key: it may be there.
+                    if matches!(error, FinishError::Unconfirmed(_)) {
+                        delete_staged(&*store, &staging).await;
+                    }
+                    return Err(FinishError::Aborted(error.into_inner()));
+                }
+            };
+            let mut copied = store
+                .copy_opts(&staging, &final_key, CopyOptions::new().with_mode(mode))
                 .await;
-        }
-        if let Err(error) = store.delete(&staging).await {
-            tracing::warn!(%staging, %error, "staged capture could not be deleted");
-        }
-        match copied {
-            Ok(()) => Ok(Outcome::Stored(StoredCapture {
+            // S3 has no copy-if-not-exists without extra configuration: the
+            // check made above is then the guard (best effort, as for
+            // multipart).
+            if let Err(object_store::Error::NotSupported { .. }) = copied {
+                copied = store
+                    .copy_opts(
+                        &staging,
+                        &final_key,
+                        CopyOptions::new().with_mode(CopyMode::Overwrite),
+                    )
+                    .await;
+            }
+            delete_staged(&*store, &staging).await;
+            copied
+                .map(|()| (size, sha256))
+                .map_err(FinishError::Unconfirmed)
+        });
+        match task.await {
+            Ok(Ok((size, sha256))) => Ok(Outcome::Stored(StoredCapture {
                 key,
                 token,
                 format,
@@ -590,51 +770,49 @@ impl Form {
                 e_tag: None,
                 version: None,
             })),
-            Err(error) => self.existing_or_error(error, key, token, format),
+            Ok(Err(error)) => self.existing_or_error(error, key, token, format),
+            Err(error) => Err(Rejection::new(
+                RejectionKind::Internal,
+                "the staged capture's completion failed",
+            )
+            .with_source(error)),
         }
     }
 
     /// Maps a failed final write: an object that appeared at the key
     /// meanwhile is the overwrite policy's business, anything else a store
-    /// failure.
+    /// failure, worded by what is known of the write.
     fn existing_or_error(
         &self,
-        error: object_store::Error,
+        error: FinishError,
         key: Path,
         token: String,
         format: Format,
     ) -> Result<Outcome, Rejection> {
-        match (error, self.config.on_existing) {
-            (object_store::Error::AlreadyExists { .. }, OnExisting::KeepFirst) => {
-                Ok(Outcome::AlreadyStored(ExistingCapture {
-                    key,
-                    token,
-                    format,
-                }))
-            }
-            (object_store::Error::AlreadyExists { .. }, _) => Err(conflict(&key)),
-            (error, _) => Err(store_error(error)),
+        let exists = matches!(
+            &error,
+            FinishError::Aborted(object_store::Error::AlreadyExists { .. })
+                | FinishError::Unconfirmed(object_store::Error::AlreadyExists { .. })
+        );
+        match (exists, self.config.on_existing) {
+            (true, OnExisting::KeepFirst) => Ok(Outcome::AlreadyStored(ExistingCapture {
+                key,
+                token,
+                format,
+            })),
+            (true, _) => Err(conflict(&key)),
+            (false, _) => Err(match error {
+                FinishError::Aborted(error) => store_error(error),
+                FinishError::Unconfirmed(error) => unconfirmed(error),
+            }),
         }
     }
 }
 
-async fn stream_into(
-    upload: &mut Upload,
-    head: Vec<Bytes>,
-    field: &mut Field<'static>,
-) -> Result<(), Rejection> {
-    for chunk in head {
-        upload.write(chunk).await.map_err(store_error)?;
+async fn delete_staged(store: &dyn ObjectStore, staging: &Path) {
+    if let Err(error) = store.delete(staging).await {
+        tracing::warn!(%staging, %error, "staged capture could not be deleted");
     }
-    while let Some(chunk) = field.chunk().await.map_err(form_error)? {
-        upload.write(chunk).await.map_err(store_error)?;
-    }
-    Ok(())
-}
-
-async fn drain(field: &mut Field<'static>) -> Result<(), Rejection> {
-    while field.chunk().await.map_err(form_error)?.is_some() {}
-    Ok(())
 }
 
 /// A fresh key under the staging prefix: 128 random bits, so replicas
@@ -647,19 +825,6 @@ fn staging_key(prefix: &Path) -> Result<Path, Rejection> {
     })?;
     let name: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
     Ok(prefix.clone().join(name))
-}
-
-async fn text(field: Field<'static>, seen: bool, name: &str) -> Result<String, Rejection> {
-    if seen {
-        return Err(duplicate(name));
-    }
-    let bytes = field.bytes().await.map_err(form_error)?;
-    String::from_utf8(bytes.into()).map_err(|_| {
-        Rejection::new(
-            RejectionKind::Malformed,
-            format!("field `{name}` is not UTF-8"),
-        )
-    })
 }
 
 fn sanitise_token(raw: &str) -> Result<String, Rejection> {
@@ -747,8 +912,13 @@ fn form_error(error: multer::Error) -> Rejection {
             RejectionKind::TooLarge,
             format!("request body is larger than {limit} bytes"),
         ),
-        multer::Error::StreamReadFailed(source) if source.is::<IdleTimeout>() => {
-            Rejection::new(RejectionKind::Timeout, source.to_string())
+        multer::Error::StreamReadFailed(source) if source.is::<BodyError>() => {
+            let kind = match source.downcast_ref::<BodyError>() {
+                Some(BodyError::ParserStall) => RejectionKind::Malformed,
+                Some(BodyError::Overloaded(_)) => RejectionKind::Overloaded,
+                _ => RejectionKind::Timeout,
+            };
+            Rejection::new(kind, source.to_string())
         }
         multer::Error::StreamReadFailed(_) => Rejection::new(
             RejectionKind::Malformed,
@@ -762,12 +932,24 @@ fn form_error(error: multer::Error) -> Rejection {
     .with_source(error)
 }
 
+/// A store failure before anything could become visible: the upload, if
+/// any, is aborted, so nothing was stored.
 fn store_error(error: object_store::Error) -> Rejection {
     let kind = match error {
         object_store::Error::JoinError { .. } => RejectionKind::Internal,
         _ => RejectionKind::StoreFailed,
     };
     Rejection::new(kind, "the object store failed; nothing was stored").with_source(error)
+}
+
+/// A failure of the write that makes the capture visible: the request may
+/// have reached the store and only its answer been lost.
+fn unconfirmed(error: object_store::Error) -> Rejection {
+    Rejection::new(
+        RejectionKind::StoreFailed,
+        "the object store did not confirm the write; the capture may or may not be stored; retry",
+    )
+    .with_source(error)
 }
 
 /// A `BoxError` as an error type of its own, to keep it as a source.

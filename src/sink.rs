@@ -11,7 +11,7 @@ use http::HeaderMap;
 use object_store::ObjectStore;
 use object_store::path::Path;
 
-use crate::budget::{Budget, Gauge};
+use crate::budget::Budget;
 use crate::format::SNIFF_LEN;
 use crate::mint::SecretMint;
 use crate::pipeline::{self, Received};
@@ -37,6 +37,13 @@ pub(crate) struct Limits {
     pub(crate) max_body_size: Option<u64>,
     pub(crate) idle_timeout: Duration,
     pub(crate) max_buffered_bytes: usize,
+    /// `None`: the default, at least one callback's unverified need.
+    pub(crate) max_unverified_bytes: Option<usize>,
+    pub(crate) admission_timeout: Duration,
+    pub(crate) min_data_rate: u64,
+    pub(crate) min_data_rate_grace: Duration,
+    pub(crate) verify_timeout: Duration,
+    pub(crate) linger_timeout: Duration,
 }
 
 impl Limits {
@@ -59,6 +66,34 @@ impl Limits {
             + Self::FORM_OVERHEAD as usize
             + crate::budget::CALLBACK_BUFFERS
     }
+
+    /// The most one callback can hold before its secret is proved: a held
+    /// file and the form around it, or with [`EarlyFile::Stage`] a staged
+    /// file's parts.
+    pub(crate) fn unverified_per_callback(&self, early_file: EarlyFile) -> usize {
+        let file = match early_file {
+            EarlyFile::Stage => {
+                self.max_unverified_file_size.max(self.part_size)
+                    + self.part_size * self.max_parts_in_flight
+            }
+            _ => self.max_unverified_file_size,
+        };
+        file + Self::FORM_OVERHEAD as usize
+    }
+
+    /// The unverified share: as set, or by default 16 MiB or a quarter of
+    /// the budget, whichever is less, and at least one callback's need.
+    /// Callbacks waiting for their claim hold at most this much, so the
+    /// rest of the budget stays for claims.
+    pub(crate) fn unverified_bytes(&self, early_file: EarlyFile) -> usize {
+        self.max_unverified_bytes
+            .unwrap_or_else(|| {
+                (16 * MIB)
+                    .min(self.max_buffered_bytes / 4)
+                    .max(self.unverified_per_callback(early_file))
+            })
+            .min(self.max_buffered_bytes)
+    }
 }
 
 impl Default for Limits {
@@ -73,6 +108,12 @@ impl Default for Limits {
             max_body_size: None,
             idle_timeout: Duration::from_secs(30),
             max_buffered_bytes: 64 * MIB,
+            max_unverified_bytes: None,
+            admission_timeout: Duration::from_secs(10),
+            min_data_rate: 240,
+            min_data_rate_grace: Duration::from_secs(5),
+            verify_timeout: Duration::from_secs(10),
+            linger_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -89,8 +130,7 @@ pub(crate) struct Config {
     pub(crate) early_file: EarlyFile,
     pub(crate) staging_prefix: Path,
     pub(crate) attributes: ObjectAttributes,
-    pub(crate) gauge: Arc<Gauge>,
-    pub(crate) budget: Budget,
+    pub(crate) budget: Arc<Budget>,
     /// Learned at run time: set once the store refused object attributes.
     pub(crate) attributes_unsupported: AtomicBool,
 }
@@ -143,17 +183,18 @@ impl CaptureSink {
         &self.config.store
     }
 
-    /// Bytes of files the sink holds right now, across all callbacks: parts
-    /// waiting to be sent or in flight, files held before their secret.
+    /// Body bytes the sink holds right now, across all callbacks: in the
+    /// form parser, in files held before their secret, in parts waiting to
+    /// be sent or in flight.
     pub fn buffered_bytes(&self) -> usize {
-        self.config.gauge.current()
+        self.config.budget.gauge().current()
     }
 
     /// The most [`buffered_bytes`](Self::buffered_bytes) has been since the
     /// sink was built. It never exceeds
     /// [`max_buffered_bytes`](CaptureSinkBuilder::max_buffered_bytes).
     pub fn peak_buffered_bytes(&self) -> usize {
-        self.config.gauge.peak()
+        self.config.budget.gauge().peak()
     }
 
     /// Receives one callback from its headers and body stream, for
@@ -390,17 +431,71 @@ impl CaptureSinkBuilder {
         self
     }
 
-    /// Most bytes all callbacks together may hold. Each callback reserves
-    /// its share before reading: its `Content-Length` plus 256 KiB for the
-    /// buffers that carry its body, or the per-callback bound of
-    /// `max(max_unverified_file_size, part_size) + part_size *
-    /// max_parts_in_flight` (plus the same allowances) when smaller or
-    /// unknown. Callbacks beyond the budget wait, unread, until others
-    /// finish, and are answered with `Connection: close` so that a
-    /// saturated sink does not keep thousands of idle connections and their
-    /// buffers. Default: 64 MiB.
+    /// Most bytes all callbacks together may hold. Every body byte is
+    /// charged to its callback as it arrives, before the form parser sees
+    /// it, and released when dropped. A callback that proved its secret
+    /// claims, in one go, what the rest of its body can make it hold: the
+    /// remaining `Content-Length` plus 256 KiB for the buffers that carry a
+    /// body, at most the per-callback bound of `max(max_unverified_file_size,
+    /// part_size) + part_size * max_parts_in_flight + 320 KiB`; a callback
+    /// whose client pauses for half a second gives back what it claimed
+    /// and does not hold. While the budget is spent, callbacks wait unread
+    /// (the client meets backpressure), at most
+    /// [`admission_timeout`](Self::admission_timeout), and are answered with
+    /// `Connection: close` so that a saturated sink does not keep thousands
+    /// of idle connections and their buffers. Default: 64 MiB.
     pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
         self.limits.max_buffered_bytes = bytes;
+        self
+    }
+
+    /// Most of [`max_buffered_bytes`](Self::max_buffered_bytes) that callbacks
+    /// which have not yet proved their secret may hold together (text
+    /// fields, files sent before the secret, parser buffers), so that
+    /// strangers can only crowd out each other. Default: 16 MiB or a quarter
+    /// of the budget, whichever is less, raised to one callback's need
+    /// (`max_unverified_file_size` plus 64 KiB, or a staged file's parts
+    /// with [`EarlyFile::Stage`]).
+    pub fn max_unverified_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_unverified_bytes = Some(bytes);
+        self
+    }
+
+    /// The longest a callback waits for memory budget; past it, it is
+    /// answered 503 with `Retry-After` and `Connection: close`, and whatever
+    /// it held is released. Default: 10 s.
+    pub fn admission_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.admission_timeout = timeout;
+        self
+    }
+
+    /// The slowest the body may arrive, in bytes per second, averaged over
+    /// the time the sink waited for it, once `grace` of such waiting has
+    /// passed; a slower client is answered 408 and any upload aborted. A
+    /// trickle that never pauses long enough for the idle timeout is cut
+    /// this way. `0` turns the check off. Default: 240 bytes/s after 5 s
+    /// (Kestrel's).
+    pub fn min_data_rate(mut self, bytes_per_second: u64, grace: Duration) -> Self {
+        self.limits.min_data_rate = bytes_per_second;
+        self.limits.min_data_rate_grace = grace;
+        self
+    }
+
+    /// How long after it arrives a callback has to prove its secret (the
+    /// `callback_secret` field read and checked, a resolver's answer
+    /// included); past it, it is answered 408. Default: 10 s.
+    pub fn verify_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.verify_timeout = timeout;
+        self
+    }
+
+    /// After an answer given before the body ended (403, 413, 415, 400,
+    /// 503), the rest of the body is read and dropped for at most this
+    /// long (and at most four times the body limit), so that a client
+    /// still sending can read the answer instead of meeting a reset. No
+    /// budget is held meanwhile. Default: 5 s.
+    pub fn linger_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.linger_timeout = timeout;
         self
     }
 
@@ -420,6 +515,8 @@ impl CaptureSinkBuilder {
             ("part_size", l.part_size == 0),
             ("max_parts_in_flight", l.max_parts_in_flight == 0),
             ("idle_timeout", l.idle_timeout.is_zero()),
+            ("admission_timeout", l.admission_timeout.is_zero()),
+            ("verify_timeout", l.verify_timeout.is_zero()),
         ];
         if let Some((name, _)) = positive.iter().find(|(_, bad)| *bad) {
             let reason = if *name == "max_fields" {
@@ -435,13 +532,28 @@ impl CaptureSinkBuilder {
                 reason: "must hold at least 256 bytes to identify a staged file",
             });
         }
-        if l.max_buffered_bytes < l.per_callback() {
+        if l.max_buffered_bytes < l.per_callback() + l.unverified_bytes(self.early_file) {
             return Err(ConfigError::InvalidLimit {
                 name: "max_buffered_bytes",
-                reason: "must hold at least one callback: \
-                         max(max_unverified_file_size, part_size) + part_size * max_parts_in_flight + 64 KiB",
+                reason: "must hold the unverified pool (max_unverified_bytes) and one verified callback: \
+                         max(max_unverified_file_size, part_size) + part_size * max_parts_in_flight + 320 KiB",
             });
         }
+        if l.unverified_bytes(self.early_file) < l.unverified_per_callback(self.early_file) {
+            return Err(ConfigError::InvalidLimit {
+                name: "max_unverified_bytes",
+                reason: "must hold at least one callback before its secret: \
+                         max_unverified_file_size + 64 KiB, or with EarlyFile::Stage \
+                         max(max_unverified_file_size, part_size) + part_size * max_parts_in_flight + 64 KiB, \
+                         within max_buffered_bytes",
+            });
+        }
+        let budget = Budget::new(
+            l.max_buffered_bytes,
+            l.unverified_bytes(self.early_file),
+            l.per_callback(),
+            l.admission_timeout,
+        );
         Ok(CaptureSink {
             config: Arc::new(Config {
                 store: self.store,
@@ -449,13 +561,12 @@ impl CaptureSinkBuilder {
                 resolver: self.resolver,
                 mint: self.mint,
                 layout: self.layout,
-                budget: Budget::new(self.limits.max_buffered_bytes, self.limits.per_callback()),
+                budget: Arc::new(budget),
                 limits: self.limits,
                 on_existing: self.on_existing,
                 early_file: self.early_file,
                 staging_prefix: self.staging_prefix,
                 attributes: self.attributes,
-                gauge: Arc::default(),
                 attributes_unsupported: AtomicBool::new(false),
             }),
         })

@@ -16,7 +16,8 @@ use sha2::{Digest, Sha256};
 use tokio::task::JoinSet;
 
 use crate::Format;
-use crate::budget::Tracked;
+use crate::budget::{Account, Tracked};
+use crate::coalesce::Coalesced;
 use crate::sink::Config;
 
 /// One object being written.
@@ -36,7 +37,8 @@ pub(crate) struct Upload {
     /// Only when the digest is wanted: hashing costs about as much CPU as
     /// the rest of the pipeline for a typical capture.
     sha256: Option<Sha256>,
-    pending: Vec<Bytes>,
+    /// Small chunks are copied together (see [`Coalesced`]).
+    pending: Coalesced,
     pending_len: usize,
     pending_tracked: Tracked,
     size: u64,
@@ -53,6 +55,25 @@ struct Target {
     token: Option<String>,
 }
 
+/// Why an upload did not finish.
+#[derive(Debug)]
+pub(crate) enum FinishError {
+    /// It failed before the write that makes the object visible (a part,
+    /// a check); the upload was aborted and nothing was stored.
+    Aborted(object_store::Error),
+    /// The write that makes the object visible failed: it may have reached
+    /// the store and only its answer been lost.
+    Unconfirmed(object_store::Error),
+}
+
+impl FinishError {
+    pub(crate) fn into_inner(self) -> object_store::Error {
+        match self {
+            FinishError::Aborted(e) | FinishError::Unconfirmed(e) => e,
+        }
+    }
+}
+
 /// What a finished upload reports.
 pub(crate) struct Finished {
     pub(crate) result: PutResult,
@@ -67,8 +88,14 @@ struct Multipart {
 }
 
 impl Upload {
-    pub(crate) fn new(config: Arc<Config>, key: Path, format: Format, token: Option<&str>) -> Self {
-        let pending_tracked = Tracked::new(config.gauge.clone());
+    pub(crate) fn new(
+        config: Arc<Config>,
+        account: Arc<Account>,
+        key: Path,
+        format: Format,
+        token: Option<&str>,
+    ) -> Self {
+        let pending_tracked = Tracked::new(account);
         let sha256 = config.attributes.sha256.then(Sha256::new);
         Self {
             target: Target {
@@ -78,7 +105,7 @@ impl Upload {
                 token: token.map(str::to_owned),
             },
             sha256,
-            pending: Vec::new(),
+            pending: Coalesced::default(),
             pending_len: 0,
             pending_tracked,
             size: 0,
@@ -143,7 +170,7 @@ impl Upload {
 
     fn take_pending(&mut self) -> (PutPayload, Tracked) {
         self.pending_len = 0;
-        let payload = mem::take(&mut self.pending).into_iter().collect();
+        let payload = self.pending.take().into_iter().collect();
         (payload, self.pending_tracked.take())
     }
 
@@ -162,7 +189,7 @@ impl Upload {
     /// Writes what remains and makes the object visible. With `create`, an
     /// object already at the key is not replaced: the result is
     /// `Error::AlreadyExists`.
-    pub(crate) async fn finish(mut self, create: bool) -> object_store::Result<Finished> {
+    pub(crate) async fn finish(mut self, create: bool) -> Result<Finished, FinishError> {
         let sha256 = self.sha256.take().map(|h| hex(&h.finalize()));
         let result = if self.multipart.is_none() {
             let (payload, _tracked) = self.take_single();
@@ -175,7 +202,10 @@ impl Upload {
                 size: self.size,
                 sha256: sha256.as_deref(),
             };
-            self.target.put(payload, mode, known).await
+            self.target
+                .put(payload, mode, known)
+                .await
+                .map_err(FinishError::Unconfirmed)
         } else {
             let result = self.complete_multipart(create).await;
             if result.is_err() {
@@ -186,7 +216,7 @@ impl Upload {
         result.map(|result| Finished { result, sha256 })
     }
 
-    async fn complete_multipart(&mut self, create: bool) -> object_store::Result<PutResult> {
+    async fn complete_multipart(&mut self, create: bool) -> Result<PutResult, FinishError> {
         let last = (self.pending_len > 0).then(|| self.take_pending());
         let Some(m) = self.multipart.as_mut() else {
             unreachable!("finish checked for a multipart upload")
@@ -195,25 +225,36 @@ impl Upload {
             m.spawn_part(payload, tracked);
         }
         while !m.parts.is_empty() {
-            join_one(&mut m.parts).await?;
+            join_one(&mut m.parts).await.map_err(FinishError::Aborted)?;
         }
         // No conditional completion in `object_store`: check just before.
-        if create && self.target.exists().await? {
-            return Err(object_store::Error::AlreadyExists {
+        if create && self.target.exists().await.map_err(FinishError::Aborted)? {
+            return Err(FinishError::Aborted(object_store::Error::AlreadyExists {
                 path: self.target.key.to_string(),
                 source: "found before completing the multipart upload".into(),
-            });
+            }));
         }
-        let result = m.upload().complete().await?;
+        let result = m
+            .upload()
+            .complete()
+            .await
+            .map_err(FinishError::Unconfirmed)?;
         self.multipart = None;
         Ok(result)
     }
 
     /// Discards the upload: in-flight parts are cancelled and the multipart
     /// upload, if one was opened, is aborted. Nothing was made visible.
+    ///
+    /// The abort runs as a task of its own, awaited here: if this future is
+    /// dropped midway (the request was cancelled), the abort still happens.
     pub(crate) async fn abort(mut self) {
-        if let Some(m) = self.multipart.take() {
-            abort_multipart(m, &self.target.key).await;
+        let Some(m) = self.multipart.take() else {
+            return;
+        };
+        let key = self.target.key.clone();
+        if let Err(error) = tokio::spawn(async move { abort_multipart(m, &key).await }).await {
+            tracing::warn!(key = %self.target.key, %error, "multipart abort task failed");
         }
     }
 }

@@ -172,9 +172,10 @@ async fn a_saturated_sink_closes_the_connection_of_a_callback_that_waited_over_h
     );
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 
-    // The second, on a raw connection asking to be kept alive: the server
-    // answers, then closes it.
-    let body = multipart_body(&callback("Waiting", "webp", fixture("capture.webp")));
+    // The second, on a raw connection asking to be kept alive: too large to
+    // be read whole before its secret is checked, it must claim its share
+    // and wait; the server answers, then closes the connection.
+    let body = multipart_body(&callback("Waiting", "pdf", large_pdf(200_000)));
     let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
     let head = format!(
         "POST /callback HTTP/1.1\r\nhost: {addr}\r\nconnection: keep-alive\r\n\

@@ -282,11 +282,13 @@ async fn a_callback_that_waited_for_the_memory_budget_is_answered_with_connectio
     let store = memory();
     let sink = one_callback_budget(store.clone()).build().unwrap();
     let (release, gate) = tokio::sync::oneshot::channel();
-    // The first has no length: it reserves the whole budget, and its body
-    // stops after 100 bytes until released.
+    // The first has no length: once its secret is verified it claims the
+    // whole budget, and its body stops after its text fields until
+    // released (well within the half second after which a stalled
+    // callback gives its claim back).
     let first = tokio::spawn(sink.service().oneshot(paused_request(
         &callback("First", "webp", fixture("capture.webp")),
-        100,
+        400,
         async move {
             let _ = gate.await;
         },

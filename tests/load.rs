@@ -53,6 +53,10 @@ async fn five_thousand_concurrent_callbacks_are_all_stored_once_within_the_memor
         .part_size(256 * 1024)
         .max_unverified_file_size(256 * 1024)
         .max_buffered_bytes(BUDGET)
+        // 5,000 callbacks through 4 MiB and a store that takes 20 ms a put
+        // queue for longer than the default bound on a wait for budget: this
+        // test is about the memory bound, not that wait.
+        .admission_timeout(Duration::from_secs(120))
         .build()
         .unwrap();
     let files: Vec<(&str, &str, Bytes)> = FIXTURES

@@ -22,7 +22,8 @@ pin_project! {
         state: State<S, F>,
         // The callback waited for the memory budget: ask the client to
         // close the connection, so that it does not stay open, idle, with
-        // the HTTP server's buffers, while the sink is saturated.
+        // the HTTP server's buffers, while the sink is saturated. Also set
+        // when the body was not read to its end.
         close: bool,
     }
 }
@@ -77,9 +78,15 @@ where
             let mut this = self.as_mut().project();
             match this.state.as_mut().project() {
                 StateProj::Receiving { receiving, inner } => {
-                    let (parts, Received { outcome, saturated }) =
-                        ready!(receiving.as_mut().poll(cx));
-                    *this.close = saturated;
+                    let (
+                        parts,
+                        Received {
+                            outcome,
+                            saturated,
+                            close,
+                        },
+                    ) = ready!(receiving.as_mut().poll(cx));
+                    *this.close = saturated || close;
                     if let Outcome::Rejected(rejection) = outcome {
                         this.state.set(State::Rejected {
                             rejection: Some(rejection),

@@ -19,14 +19,25 @@ use http_body_util::Full;
 
 use crate::Rejection;
 
+/// Seconds a sender refused for want of budget is asked to wait.
+pub(crate) const RETRY_AFTER: &str = "5";
+
 /// The plain-text answer for a rejection, with the [`Rejection`] in the
 /// response extensions.
 pub(crate) fn rejection_response(rejection: Rejection) -> Response<Full<Bytes>> {
     let mut response = text_response(rejection.status(), format!("{}\n", rejection.reason()));
-    if rejection.kind() == crate::RejectionKind::MethodNotAllowed {
-        response
-            .headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+    match rejection.kind() {
+        crate::RejectionKind::MethodNotAllowed => {
+            response
+                .headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        }
+        crate::RejectionKind::Overloaded => {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER));
+        }
+        _ => {}
     }
     response.extensions_mut().insert(rejection);
     response

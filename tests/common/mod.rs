@@ -316,5 +316,7 @@ pub fn one_callback_budget(store: Arc<dyn ObjectStore>) -> shotsink::CaptureSink
         .part_size(64 * 1024)
         .max_unverified_file_size(64 * 1024)
         .max_parts_in_flight(1)
-        .max_buffered_bytes(448 * 1024)
+        // One verified callback (448 KiB) beside the unverified pool.
+        .max_unverified_bytes(128 * 1024)
+        .max_buffered_bytes(448 * 1024 + 128 * 1024)
 }

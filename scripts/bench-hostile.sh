@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Hostile-load benchmark on loopback, reproducible with this one command:
+#   bash scripts/bench-hostile.sh [N]        (N valid callbacks per attack, default 300)
+# For each attack of examples/hostile.rs, and a baseline without one: a
+# fresh S3 server example and a fresh sink (the axum example) on a port of
+# its own; the attack opened against the sink, then N valid 180 KB PNG
+# callbacks sent through it at concurrency 16; the report (the valid
+# callbacks' statuses and latency, what each attacker read back and when
+# the sink cut it) and the sink's peak RSS (VmHWM). Each attack (not the
+# baseline) runs for at least hostile's --duration (60 s): about 8 minutes.
+n=${1:-300}
+source "$(dirname "$0")/bench-common.sh"
+# 500 attacker connections, the sink's side of them and the store's: raise
+# the common default of 1,024 descriptors if allowed.
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt 4096 ]; then ulimit -n 4096 2>/dev/null || true; fi
+
+echo "# $(date -u +%F) on $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs)"
+i=0
+for a in none stalled-unauth stalled-verified trickle-unauth trickle preamble tiny-segments oversized; do
+  port=$((3100 + i)); i=$((i + 1))
+  echo; echo "## $a, n=$n"
+  fresh_s3
+  start_sink "$port"
+  "$bin/hostile" --attack "$a" --url "http://127.0.0.1:$port/callback" -n "$n" || echo "hostile exited with $?"
+  if kill -0 "$sink_pid" 2>/dev/null; then
+    echo "sink peak RSS: $(peak_rss "$sink_pid")"
+    kill "$sink_pid" 2>/dev/null || true
+    wait "$sink_pid" 2>/dev/null || true
+  else
+    echo "sink peak RSS: unknown, the sink exited during the run"
+  fi
+done
