@@ -95,6 +95,9 @@ where
     )))
 }
 
+/// The longest pause in the client's sending that a drain waits through.
+const DRAIN_GAP: Duration = Duration::from_secs(1);
+
 /// Reads and drops what is left of the body, for at most `max_bytes` and
 /// `max_time`, so that a client still sending can read the early answer.
 /// Returns whether the body reached its end.
@@ -105,7 +108,10 @@ pub(crate) async fn drain(slot: &Slot, max_bytes: u64, max_time: Duration) -> bo
     let deadline = Instant::now() + max_time;
     let mut read = 0u64;
     while read <= max_bytes {
-        match tokio::time::timeout_at(deadline, body.next()).await {
+        // A client that pauses is not waited for long (nginx's
+        // lingering_timeout).
+        let next = deadline.min(Instant::now() + DRAIN_GAP);
+        match tokio::time::timeout_at(next, body.next()).await {
             Ok(Some(Ok(chunk))) => read += chunk.len() as u64,
             Ok(None) => return true,
             Ok(Some(Err(_))) | Err(_) => return false,

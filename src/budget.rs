@@ -338,6 +338,11 @@ impl Account {
         self.state().waited
     }
 
+    /// Body bytes charged so far.
+    pub(crate) fn received(&self) -> u64 {
+        self.state().received
+    }
+
     /// Bytes held now.
     #[cfg(test)]
     pub(crate) fn held(&self) -> usize {

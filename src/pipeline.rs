@@ -60,12 +60,18 @@ where
         Err(rejection) => Outcome::Rejected(rejection),
     };
     let saturated = account.waited();
+    // A client waiting for `100 Continue` before it sends the body has not
+    // been told to go on if nothing was read: do not invite the body now.
+    let expects_continue = headers
+        .get(http::header::EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+        && account.received() == 0;
     // Whatever the callback held is released before any drain.
     drop(account);
     log(&outcome);
     let close = match &outcome {
         // The client is too slow or silent: do not wait on it any longer.
-        Outcome::Rejected(r) if r.kind() == RejectionKind::Timeout => true,
+        Outcome::Rejected(r) if r.kind() == RejectionKind::Timeout || expects_continue => true,
         // An early answer: read the rest so that the client, still
         // sending, gets to read it (as Kestrel drains and nginx lingers).
         Outcome::Rejected(_) => {

@@ -204,4 +204,30 @@ mod minted {
         );
         assert_eq!(all_keys(store.as_ref()).await.len(), 2);
     }
+
+    #[test]
+    fn a_minted_secret_verifies_under_one_spelling_only() {
+        let mint = SecretMint::new(key("k1", 1));
+        let good = mint.mint(Duration::from_secs(600));
+        assert!(mint.verify(good.as_bytes()));
+        let parts: Vec<&str> = good.split('.').collect();
+        let respell = |i: usize, value: String| {
+            let mut parts: Vec<String> = parts.iter().map(|p| p.to_string()).collect();
+            parts[i] = value;
+            parts.join(".")
+        };
+        let variants = [
+            ("expiry with +", respell(2, format!("+{}", parts[2]))),
+            (
+                "expiry with a leading zero",
+                respell(2, format!("0{}", parts[2])),
+            ),
+            ("MAC in upper case", respell(4, parts[4].to_uppercase())),
+            ("nonce in upper case", respell(3, parts[3].to_uppercase())),
+        ];
+        for (what, variant) in variants {
+            assert_ne!(variant, good, "{what}");
+            assert!(!mint.verify(variant.as_bytes()), "{what}: {variant}");
+        }
+    }
 }

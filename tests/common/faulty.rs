@@ -31,6 +31,10 @@ pub struct Faults {
     pub part_delay: Option<Duration>,
     /// Every single put takes this long before it is sent on.
     pub put_delay: Option<Duration>,
+    /// Every abort takes this long before it is sent on.
+    pub abort_delay: Option<Duration>,
+    /// Every copy takes this long before it is sent on.
+    pub copy_delay: Option<Duration>,
 }
 
 #[derive(Debug, Default)]
@@ -40,6 +44,8 @@ pub struct Counts {
     pub parts: AtomicUsize,
     pub completes: AtomicUsize,
     pub aborts: AtomicUsize,
+    /// Aborts that reached the store (after any delay).
+    pub aborted: AtomicUsize,
 }
 
 impl Counts {
@@ -122,6 +128,7 @@ impl ObjectStore for FaultyStore {
         } else {
             Faults {
                 part_delay: self.faults.part_delay,
+                abort_delay: self.faults.abort_delay,
                 ..Faults::default()
             }
         };
@@ -157,6 +164,9 @@ impl ObjectStore for FaultyStore {
     }
 
     async fn copy_opts(&self, from: &Path, to: &Path, options: CopyOptions) -> Result<()> {
+        if let Some(delay) = self.faults.copy_delay {
+            tokio::time::sleep(delay).await;
+        }
         self.inner.copy_opts(from, to, options).await
     }
 }
@@ -198,6 +208,11 @@ impl MultipartUpload for FaultyUpload {
 
     async fn abort(&mut self) -> Result<()> {
         self.counts.aborts.fetch_add(1, Ordering::SeqCst);
-        self.inner.abort().await
+        if let Some(delay) = self.faults.abort_delay {
+            tokio::time::sleep(delay).await;
+        }
+        let result = self.inner.abort().await;
+        self.counts.aborted.fetch_add(1, Ordering::SeqCst);
+        result
     }
 }
