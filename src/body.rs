@@ -120,45 +120,23 @@ pub(crate) async fn drain(slot: &Slot, max_bytes: u64, max_time: Duration) -> bo
     false
 }
 
-/// What the parser was handed and what it yielded, reported by the
-/// pipeline on every field and chunk it receives.
+/// Bytes handed to the parser since it last yielded something (a field or
+/// a piece of one); the pipeline resets it on each.
 #[derive(Debug, Default)]
-pub(crate) struct Progress {
-    /// Bytes handed since the parser last yielded something.
-    since: AtomicUsize,
-    /// Bytes handed, less the field bytes yielded: what the parser holds,
-    /// plus the boundaries and part headers it consumed.
-    unyielded: AtomicUsize,
-}
+pub(crate) struct Progress(AtomicUsize);
 
 impl Progress {
-    /// The parser yielded a field.
+    /// The parser yielded something.
     pub(crate) fn made(&self) {
-        self.since.store(0, Ordering::Relaxed);
-    }
-
-    /// The parser yielded `n` bytes of a field.
-    pub(crate) fn yielded(&self, n: usize) {
-        self.made();
-        // Never below zero, whatever the order of updates.
-        let _ = self
-            .unyielded
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
-                Some(u.saturating_sub(n))
-            });
+        self.0.store(0, Ordering::Relaxed);
     }
 
     fn since(&self) -> usize {
-        self.since.load(Ordering::Relaxed)
-    }
-
-    fn unyielded(&self) -> usize {
-        self.unyielded.load(Ordering::Relaxed)
+        self.0.load(Ordering::Relaxed)
     }
 
     fn handed(&self, n: usize) {
-        self.since.fetch_add(n, Ordering::Relaxed);
-        self.unyielded.fetch_add(n, Ordering::Relaxed);
+        self.0.fetch_add(n, Ordering::Relaxed);
     }
 }
 
@@ -185,9 +163,6 @@ pub(crate) struct BodyReader {
     burst: usize,
     /// A delivery run began: the parser has parsed what it had.
     run_start: bool,
-    /// The parser holds a burst or more and was given a round to work
-    /// through it; if it asks again without yielding, it needs more bytes.
-    held_back: Option<usize>,
     /// Body bytes received, and time spent waiting for them, for the rate.
     received: u64,
     waited: Duration,
@@ -214,7 +189,6 @@ impl BodyReader {
             budget_wait_since: None,
             burst: 0,
             run_start: true,
-            held_back: None,
             received: 0,
             waited: Duration::ZERO,
             waiting_since: None,
@@ -346,21 +320,6 @@ impl Stream for BodyReader {
                 if !this.account.is_verified() && Instant::now() >= this.timing.verify_by {
                     return this.fail(BodyError::Unverified(this.timing.verify_timeout));
                 }
-                // multer pulls from its stream on every poll, even with a
-                // buffer full of fields to parse: while it holds a burst,
-                // give it a round to parse first, so that its buffer stays
-                // about a burst instead of growing by one on every field.
-                // Yielded bytes end the hold; asking again without yielding
-                // means it needs more.
-                let unyielded = this.progress.unyielded();
-                let parsed_since = this.held_back.is_some_and(|at| unyielded < at);
-                if unyielded >= BURST && (this.held_back.is_none() || parsed_since) {
-                    this.held_back = Some(unyielded);
-                    this.run_start = true;
-                    cx.waker().wake_by_ref();
-                    return Poll::Pending;
-                }
-                this.held_back = None;
             }
             if this.burst >= BURST {
                 this.burst = 0;

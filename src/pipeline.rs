@@ -441,7 +441,7 @@ impl Form {
         }
         let mut bytes = Vec::new();
         while let Some(chunk) = field.chunk().await.map_err(form_error)? {
-            self.progress.yielded(chunk.len());
+            self.progress.made();
             bytes.extend_from_slice(&chunk);
             self.account.release(chunk.len());
         }
@@ -456,7 +456,7 @@ impl Form {
     /// The next chunk of a field, counted as progress for the parser.
     async fn chunk(&self, field: &mut Field<'static>) -> Result<Option<Bytes>, Rejection> {
         let chunk = field.chunk().await.map_err(form_error)?;
-        self.progress.yielded(chunk.as_ref().map_or(0, Bytes::len));
+        self.progress.made();
         Ok(chunk)
     }
 

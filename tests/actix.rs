@@ -109,12 +109,9 @@ fn the_actix_route_closes_the_connection_of_a_callback_that_waited_for_the_budge
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         let second = client
             .post(&url)
-            .multipart(http_form(
-                SECRET,
-                "ActixWaited",
-                "webp",
-                fixture("capture.webp"),
-            ))
+            // Too large to be read whole before its secret is checked: it
+            // must claim its share, and wait.
+            .multipart(http_form(SECRET, "ActixWaited", "pdf", large_pdf(200_000)))
             .send()
             .await
             .unwrap();

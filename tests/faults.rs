@@ -171,10 +171,12 @@ async fn a_store_slower_than_the_client_holds_no_more_than_the_parts_in_flight()
         stored_bytes(store.as_ref(), &key_today("Slow", "pdf")).await,
         data
     );
-    // One part filling, two in flight, and what the form parser holds (at
-    // most two 64 KiB bursts): never the whole file.
+    // One part filling, two in flight, and what the form parser pulled
+    // while it parsed the text fields (it pulls a 64 KiB burst on every
+    // poll, counted against the budget): never the whole file.
+    assert!(sink.peak_buffered_bytes() < data.len() / 2);
     assert!(
-        sink.peak_buffered_bytes() <= 3 * PART + 2 * 64 * 1024,
+        sink.peak_buffered_bytes() <= 3 * PART + 8 * 64 * 1024,
         "peak {}",
         sink.peak_buffered_bytes()
     );
