@@ -30,7 +30,7 @@ pub(crate) const MAX_PARSER_HOLD: usize = 16 * 1024;
 
 /// How long the client may pause before a verified callback gives back
 /// the part of its claim it does not hold.
-const STALL: Duration = Duration::from_millis(500);
+const STALL: Duration = Duration::from_millis(150);
 
 /// The time bounds of one body.
 #[derive(Debug, Clone, Copy)]

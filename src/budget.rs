@@ -1,26 +1,27 @@
 //! Memory accounting: what each callback holds, charged as its bytes
-//! arrive, against a sink-wide budget of which callbacks not yet verified
-//! may use only a bounded share.
+//! arrive, against a sink-wide budget split into two pools: one for
+//! callbacks that have not proved their secret, one for those that have.
 //!
 //! Every body byte is charged to its callback's [`Account`] when it arrives
 //! from the client, before the form parser sees it, and released when the
 //! sink drops it (a text field parsed, a part uploaded, a drained file).
-//! The account owns permits of the budget's semaphores:
+//! The account owns permits of one pool at a time:
 //!
-//! - before the secret is proved, exactly what it holds, from both the
-//!   whole budget and the unverified share, so strangers can only crowd out
-//!   each other, never more than the share of the budget;
-//! - once verified, a claim on what the rest of the body can still make it
-//!   hold (the remaining `Content-Length` plus [`CALLBACK_BUFFERS`], at most
-//!   the per-callback bound), taken in one go, first come first served, so
-//!   that a burst is read a bounded number of callbacks at a time and
-//!   those admitted finish without waiting again;
+//! - before the secret is proved, exactly what it holds, from the
+//!   unverified pool: strangers can only crowd out each other;
+//! - once verified, a claim on the verified pool for what the rest of the
+//!   body can make it hold (the remaining `Content-Length` plus
+//!   [`CALLBACK_BUFFERS`], at most the per-callback bound), taken in one go,
+//!   in arrival order, while it holds nothing of that pool: first claims
+//!   cannot deadlock each other, and those admitted finish without waiting
+//!   again; what it held moves over from the unverified pool then;
 //! - a callback whose client stalls gives its unused claim back (see
-//!   [`Account::shrink`]): it keeps only what it holds.
+//!   [`Account::shrink`]): it keeps only what it holds, and claims again
+//!   when its client resumes.
 //!
 //! No wait for permits lasts longer than the admission timeout: a callback
 //! that cannot get them in time is answered 503, and whatever it held is
-//! released, so callbacks cannot block each other for longer than that.
+//! released.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -89,9 +90,9 @@ impl std::fmt::Display for Overloaded {
 impl std::error::Error for Overloaded {}
 
 impl Budget {
-    /// `total` bytes for all callbacks, of which at most `unverified` for
-    /// callbacks that have not proved their secret; a verified callback
-    /// claims at most `per_callback`; no wait lasts longer than `wait`.
+    /// `total` bytes for all callbacks: a pool of `unverified` bytes for
+    /// callbacks that have not proved their secret, the rest for claims of
+    /// at most `per_callback`; no wait lasts longer than `wait`.
     pub(crate) fn new(
         total: usize,
         unverified: usize,

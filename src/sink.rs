@@ -438,7 +438,7 @@ impl CaptureSinkBuilder {
     /// remaining `Content-Length` plus 256 KiB for the buffers that carry a
     /// body, at most the per-callback bound of `max(max_unverified_file_size,
     /// part_size) + part_size * max_parts_in_flight + 320 KiB`; a callback
-    /// whose client pauses for half a second gives back what it claimed
+    /// whose client pauses for 150 ms gives back what it claimed
     /// and does not hold. While the budget is spent, callbacks wait unread
     /// (the client meets backpressure), at most
     /// [`admission_timeout`](Self::admission_timeout), and are answered with
@@ -449,10 +449,11 @@ impl CaptureSinkBuilder {
         self
     }
 
-    /// Most of [`max_buffered_bytes`](Self::max_buffered_bytes) that callbacks
-    /// which have not yet proved their secret may hold together (text
+    /// The part of [`max_buffered_bytes`](Self::max_buffered_bytes) set
+    /// aside for callbacks that have not yet proved their secret (text
     /// fields, files sent before the secret, parser buffers), so that
-    /// strangers can only crowd out each other. Default: 16 MiB or a quarter
+    /// strangers can only crowd out each other; the rest is for verified
+    /// callbacks' claims, and must hold at least one callback's bound. Default: 16 MiB or a quarter
     /// of the budget, whichever is less, raised to one callback's need
     /// (`max_unverified_file_size` plus 64 KiB, or a staged file's parts
     /// with [`EarlyFile::Stage`]).

@@ -95,7 +95,7 @@ async fn stalled_strangers_and_stalled_senders_do_not_hold_back_a_valid_callback
         );
         stalled.push(tokio::spawn(sink.service().oneshot(request)));
     }
-    // Past the half second after which a stalled callback gives back what
+    // Past the 150 ms after which a stalled callback gives back what
     // it claimed but does not hold.
     tokio::time::sleep(Duration::from_millis(800)).await;
     let response = tokio::time::timeout(
@@ -125,7 +125,7 @@ async fn stalled_strangers_and_stalled_senders_do_not_hold_back_a_valid_callback
     }
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_callback_that_gets_no_budget_in_time_is_answered_503_with_retry_after() {
     let store = memory();
     let sink = one_callback_budget(store.clone())
@@ -133,11 +133,11 @@ async fn a_callback_that_gets_no_budget_in_time_is_answered_503_with_retry_after
         .build()
         .unwrap();
     // A verified sender without a length claims the whole verified pool,
-    // and keeps sending slowly (never stalling for half a second).
+    // and keeps sending slowly (never stalling for the 150 ms after which a claim is given back).
     let body = multipart_body(&callback("Hog", "pdf", large_pdf(60_000)));
     let hog = tokio::spawn(sink.service().oneshot(timed_request(
         pieces(&body, 1000),
-        Duration::from_millis(100),
+        Duration::from_millis(50),
         true,
         None,
     )));

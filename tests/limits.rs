@@ -277,14 +277,16 @@ async fn time_spent_waiting_on_a_slow_store_does_not_count_against_the_client() 
     );
 }
 
-#[tokio::test]
+// On a paused clock, so that the first callback's pause stays within the
+// 150 ms after which a stalled callback gives its claim back.
+#[tokio::test(start_paused = true)]
 async fn a_callback_that_waited_for_the_memory_budget_is_answered_with_connection_close() {
     let store = memory();
     let sink = one_callback_budget(store.clone()).build().unwrap();
     let (release, gate) = tokio::sync::oneshot::channel();
     // The first has no length: once its secret is verified it claims the
     // whole budget, and its body stops after its text fields until
-    // released (well within the half second after which a stalled
+    // released (well within the 150 ms after which a stalled
     // callback gives its claim back).
     let first = tokio::spawn(sink.service().oneshot(paused_request(
         &callback("First", "webp", fixture("capture.webp")),
