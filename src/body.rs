@@ -160,6 +160,7 @@ pub(crate) struct BodyReader {
     /// What is left of a chunk larger than a burst, charged next.
     rest: Option<Bytes>,
     budget_wait_since: Option<Instant>,
+    ticketed: bool,
     burst: usize,
     /// A delivery run began: the parser has parsed what it had.
     run_start: bool,
@@ -187,6 +188,7 @@ impl BodyReader {
             charging: None,
             rest: None,
             budget_wait_since: None,
+            ticketed: false,
             burst: 0,
             run_start: true,
             received: 0,
@@ -335,6 +337,14 @@ impl Stream for BodyReader {
             }
             if let Some(rest) = this.rest.take() {
                 this.start_charge(rest);
+                continue;
+            }
+            if this.received == 0 && !this.ticketed {
+                // Nothing read yet: take the stranger's ticket first, so
+                // that callbacks beyond the pool wait unread.
+                this.ticketed = true;
+                let ticket = this.account.clone().charge(0);
+                this.charging = Some((Bytes::new(), Box::pin(ticket)));
                 continue;
             }
             let polled = {

@@ -7,8 +7,9 @@
 //! sink drops it (a text field parsed, a part uploaded, a drained file).
 //! The account owns permits of one pool at a time:
 //!
-//! - before the secret is proved, exactly what it holds, from the
-//!   unverified pool: strangers can only crowd out each other;
+//! - before the secret is proved, what it holds (at least a [`TICKET`],
+//!   taken before its first body byte is read), from the unverified pool:
+//!   strangers can only crowd out each other;
 //! - once verified, a claim on the verified pool for what the rest of the
 //!   body can make it hold (the remaining `Content-Length` plus
 //!   [`CALLBACK_BUFFERS`], at most the per-callback bound), taken in one go,
@@ -36,6 +37,12 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, TryAcquireError};
 /// so the process's memory, in proportion to the budget when files are
 /// small.
 pub(crate) const CALLBACK_BUFFERS: usize = 256 * 1024;
+
+/// What a stranger holds of the unverified pool at least, from before it
+/// reads its first body byte: about what an idle connection's buffers
+/// weigh, so that the number of strangers read at once stays in
+/// proportion to the pool.
+pub(crate) const TICKET: usize = 16 * 1024;
 
 /// Bytes held by the sink right now (body bytes received and not yet
 /// dropped: in the parser, in held files, in parts waiting or in flight),
@@ -200,7 +207,7 @@ impl Account {
                 if !s.verified {
                     (
                         false,
-                        need.saturating_sub(State::owned(&s.unverified)),
+                        need.max(TICKET).saturating_sub(State::owned(&s.unverified)),
                         false,
                     )
                 } else {
@@ -298,8 +305,9 @@ impl Account {
         let mut s = self.state();
         let n = n.min(s.held);
         s.held -= n;
+        let keep = s.held.max(TICKET);
         if let Some(permit) = s.unverified.as_mut() {
-            drop(permit.split(n));
+            drop(permit.split(permit.num_permits().saturating_sub(keep)));
         }
         self.budget.gauge.sub(n);
     }
@@ -416,15 +424,19 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn an_unverified_callback_holds_exactly_what_it_was_charged_of_the_unverified_pool() {
-        let budget = budget(64 * KIB, 16 * KIB);
+    async fn a_stranger_holds_its_ticket_or_what_it_was_charged_of_the_unverified_pool() {
+        let budget = budget(128 * KIB, 64 * KIB);
         let account = budget.open(Some(1_000_000));
         account.clone().charge(10).await.unwrap();
-        assert_eq!(budget.unverified.available_permits(), 16 * KIB - 10);
-        assert_eq!(budget.verified.available_permits(), 48 * KIB);
-        account.release(10);
-        assert_eq!(budget.unverified.available_permits(), 16 * KIB);
+        assert_eq!(budget.unverified.available_permits(), 64 * KIB - TICKET);
+        assert_eq!(budget.verified.available_permits(), 64 * KIB);
+        account.clone().charge(30 * KIB).await.unwrap();
+        assert_eq!(budget.unverified.available_permits(), 34 * KIB - 10);
+        account.release(30 * KIB + 10);
+        assert_eq!(budget.unverified.available_permits(), 64 * KIB - TICKET);
         assert_eq!(budget.gauge().current(), 0);
+        drop(account);
+        assert_eq!(budget.unverified.available_permits(), 64 * KIB);
     }
 
     #[tokio::test]
@@ -463,15 +475,15 @@ mod tests {
 
     #[tokio::test]
     async fn a_verified_callback_claims_the_rest_of_its_body_and_gives_it_back_on_a_stall() {
-        let budget = budget(4 * CALLBACK_BUFFERS + 16 * KIB, 16 * KIB);
+        let budget = budget(4 * CALLBACK_BUFFERS + 64 * KIB, 64 * KIB);
         let account = budget.open(Some(100 * KIB as u64));
         account.clone().charge(KIB).await.unwrap();
-        assert_eq!(budget.unverified.available_permits(), 15 * KIB);
+        assert_eq!(budget.unverified.available_permits(), 64 * KIB - TICKET);
         account.verified();
         account.clone().claim().await.unwrap();
-        // The claim: all 100 KiB of the body plus the buffers; the byte
+        // The claim: all 100 KiB of the body plus the buffers; the bytes
         // held left the unverified pool.
-        assert_eq!(budget.unverified.available_permits(), 16 * KIB);
+        assert_eq!(budget.unverified.available_permits(), 64 * KIB);
         assert_eq!(
             budget.verified.available_permits(),
             4 * CALLBACK_BUFFERS - 100 * KIB - CALLBACK_BUFFERS

@@ -63,11 +63,13 @@ fn sink(store: Arc<dyn ObjectStore>) -> CaptureSinkBuilder {
 #[tokio::test]
 async fn stalled_strangers_and_stalled_senders_do_not_hold_back_a_valid_callback() {
     let store = memory();
-    // 4 MiB: 1 MiB for strangers, 3 MiB of claims for verified callbacks.
+    // 2 MiB for strangers (each holds at least a 16 KiB ticket), 3 MiB of
+    // claims for verified callbacks.
     let sink = sink(store.clone())
         .part_size(256 * 1024)
         .max_unverified_file_size(256 * 1024)
-        .max_buffered_bytes(4 * 1024 * 1024)
+        .max_unverified_bytes(2 * 1024 * 1024)
+        .max_buffered_bytes(5 * 1024 * 1024)
         .admission_timeout(Duration::from_secs(30))
         .build()
         .unwrap();
