@@ -199,6 +199,10 @@ impl CaptureSink {
 
     /// Receives one callback from its headers and body stream, for
     /// frameworks that are not tower-based. The method is not checked here.
+    /// After a rejection, the rest of the body is read and dropped (for at
+    /// most [`linger_timeout`](CaptureSinkBuilder::linger_timeout)) before
+    /// this returns, so that a client still sending can read the answer;
+    /// answer a rejected callback with `Connection: close`.
     ///
     /// Requires a Tokio runtime: parts of large files are uploaded in tasks.
     pub async fn receive<S, E>(&self, headers: &HeaderMap, body: S) -> Outcome
@@ -484,7 +488,9 @@ impl CaptureSinkBuilder {
 
     /// How long after it arrives a callback has to prove its secret (the
     /// `callback_secret` field read and checked, a resolver's answer
-    /// included); past it, it is answered 408. Default: 10 s.
+    /// included); past it, it is answered 408. With [`EarlyFile::Stage`], a
+    /// large file sent before the secret must arrive within it: raise it to
+    /// match the slowest sender you expect. Default: 10 s.
     pub fn verify_timeout(mut self, timeout: Duration) -> Self {
         self.limits.verify_timeout = timeout;
         self
