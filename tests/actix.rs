@@ -126,3 +126,26 @@ fn the_actix_route_closes_the_connection_of_a_callback_that_waited_for_the_budge
         assert_eq!(all_keys(store.as_ref()).await.len(), 2);
     });
 }
+
+#[test]
+fn a_client_that_writes_its_whole_body_before_reading_reads_the_actix_routes_403() {
+    let store: Arc<dyn ObjectStore> = memory();
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    with_server(sink, |addr| async move {
+        let wrong = multipart_body(&[
+            text("callback_secret", "not-the-secret"),
+            text("status", "OK"),
+            text("token", "Wrong"),
+            text("format", "pdf"),
+            file(large_pdf(30 * 1024 * 1024)),
+        ]);
+        assert_eq!(
+            write_all_then_read(addr, &wrong).await,
+            "HTTP/1.1 403 Forbidden"
+        );
+        assert!(all_keys(store.as_ref()).await.is_empty());
+    });
+}

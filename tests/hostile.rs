@@ -17,8 +17,6 @@ use http::{Request, StatusCode};
 use http_body_util::StreamBody;
 use object_store::ObjectStore;
 use shotsink::{CaptureSink, CaptureSinkBuilder, EarlyFile, RejectionKind};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 use tower::ServiceExt;
 
 /// A request whose body is `chunks`, each sent after `gap`, then nothing
@@ -281,29 +279,6 @@ async fn serve(sink: CaptureSink) -> SocketAddr {
     let app = axum::Router::new().route_service("/callback", sink.service());
     tokio::spawn(async move { axum::serve(listener, app).await });
     addr
-}
-
-/// Writes the whole request before reading anything, as Node's `fetch`
-/// does, then reads the answer's status line.
-async fn write_all_then_read(addr: SocketAddr, body: &Bytes) -> String {
-    let mut socket = TcpStream::connect(addr).await.unwrap();
-    let head = format!(
-        "POST /callback HTTP/1.1\r\nhost: {addr}\r\ncontent-type: {}\r\ncontent-length: {}\r\n\r\n",
-        content_type(),
-        body.len()
-    );
-    socket.write_all(head.as_bytes()).await.unwrap();
-    socket
-        .write_all(body)
-        .await
-        .expect("the server reads the whole body");
-    let mut answer = Vec::new();
-    let _ = tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer)).await;
-    String::from_utf8_lossy(&answer)
-        .lines()
-        .next()
-        .unwrap_or_default()
-        .to_owned()
 }
 
 #[tokio::test]

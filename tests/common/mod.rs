@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::{StreamExt, TryStreamExt, stream};
@@ -12,6 +13,8 @@ use http::Request;
 use http_body_util::{Full, StreamBody};
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
 
 pub const SECRET: &str = "test-secret-7f3a";
 pub const BOUNDARY: &str = "shotsink-test-boundary-d1b4";
@@ -319,4 +322,27 @@ pub fn one_callback_budget(store: Arc<dyn ObjectStore>) -> shotsink::CaptureSink
         // One verified callback (448 KiB) beside the unverified pool.
         .max_unverified_bytes(128 * 1024)
         .max_buffered_bytes(448 * 1024 + 128 * 1024)
+}
+
+/// Writes the whole request before reading anything, as Node's `fetch`
+/// does, then reads the answer's status line.
+pub async fn write_all_then_read(addr: SocketAddr, body: &Bytes) -> String {
+    let mut socket = TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /callback HTTP/1.1\r\nhost: {addr}\r\ncontent-type: {}\r\ncontent-length: {}\r\n\r\n",
+        content_type(),
+        body.len()
+    );
+    socket.write_all(head.as_bytes()).await.unwrap();
+    socket
+        .write_all(body)
+        .await
+        .expect("the server reads the whole body");
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(10), socket.read_to_end(&mut answer)).await;
+    String::from_utf8_lossy(&answer)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
 }
