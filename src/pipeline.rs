@@ -50,12 +50,11 @@ where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: Into<BoxError> + 'static,
 {
-    let received_at = Utc::now();
     let started = tokio::time::Instant::now();
     let slot = body::slot(body);
-    let account = config.budget.open(content_length(headers));
-    let outcome = match receive_form(&config, headers, &slot, &account, received_at, started).await
-    {
+    let declared = content_length(headers);
+    let account = config.budget.open(declared);
+    let outcome = match receive_form(&config, headers, declared, &slot, &account, started).await {
         Ok(outcome) => outcome,
         Err(rejection) => Outcome::Rejected(rejection),
     };
@@ -124,15 +123,16 @@ fn log(outcome: &Outcome) {
 async fn receive_form(
     config: &Arc<Config>,
     headers: &HeaderMap,
+    declared: Option<u64>,
     slot: &Slot,
     account: &Arc<Account>,
-    received_at: DateTime<Utc>,
     started: tokio::time::Instant,
 ) -> Result<Outcome, Rejection> {
+    let received_at = Utc::now();
     let boundary = boundary(headers)?;
     let limits = &config.limits;
     // Refused before a byte is read.
-    if let Some(len) = content_length(headers).filter(|len| *len > limits.body_size()) {
+    if let Some(len) = declared.filter(|len| *len > limits.body_size()) {
         return Err(Rejection::new(
             RejectionKind::TooLarge,
             format!(

@@ -135,13 +135,7 @@ fn a_client_that_writes_its_whole_body_before_reading_reads_the_actix_routes_403
         .build()
         .unwrap();
     with_server(sink, |addr| async move {
-        let wrong = multipart_body(&[
-            text("callback_secret", "not-the-secret"),
-            text("status", "OK"),
-            text("token", "Wrong"),
-            text("format", "pdf"),
-            file(large_pdf(30 * 1024 * 1024)),
-        ]);
+        let wrong = multipart_body(&wrong_secret_callback(large_pdf(30 * 1024 * 1024)));
         assert_eq!(
             write_all_then_read(addr, &wrong).await,
             "HTTP/1.1 403 Forbidden"

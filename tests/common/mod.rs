@@ -77,6 +77,13 @@ pub fn callback(token: &str, format: &str, data: Bytes) -> Vec<Part> {
     ]
 }
 
+/// A callback with a wrong secret, file last.
+pub fn wrong_secret_callback(data: Bytes) -> Vec<Part> {
+    let mut parts = callback("Wrong", "pdf", data);
+    parts[0] = text("callback_secret", "not-the-secret");
+    parts
+}
+
 /// The same fields with the file first.
 pub fn callback_file_first(token: &str, format: &str, data: Bytes) -> Vec<Part> {
     let mut parts = callback(token, format, data);
