@@ -1,12 +1,12 @@
 //! The pipeline in process, into `InMemory` and `LocalFileSystem`, for files
 //! of 15 KB, 180 KB, 8 MiB and 256 MiB, beside the naive baseline (axum's
-//! `Multipart`, the whole file buffered, one put; `examples/naive.rs`).
+//! `Multipart`, the whole file buffered, one put; `benches/tools/src/naive.rs`).
 //!
 //! Run with `cargo bench --bench pipeline --all-features`. The runtime is
 //! current-thread, so the time per callback is the CPU time of receiving it
 //! (the stores are in process too; `LocalFileSystem` adds its file I/O).
 
-#[path = "../examples/naive.rs"]
+#[path = "tools/src/naive.rs"]
 #[allow(dead_code)]
 mod naive;
 

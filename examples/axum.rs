@@ -1,25 +1,43 @@
 //! Receives capture callbacks on `POST /callback` and stores them.
 //!
-//! Run with `cargo run --example axum`: it listens on 127.0.0.1:3000 and
-//! stores into `./captures`; with no `SHOTSINK_SECRET` set it generates a
-//! secret and prints a `curl` command that sends a sample capture. See
-//! `examples/common/mod.rs` for the environment variables (store URL,
-//! address, secret).
+//! Run with `cargo run --example axum` (add `--features aws`, `gcp` or
+//! `azure` for a cloud store): it listens on 127.0.0.1:3000 and stores into
+//! `./captures`; with no `SHOTSINK_SECRET` set it generates a secret and
+//! prints a `curl` command that sends a sample capture.
+//! `cargo run --example axum -- --help` lists the environment variables.
 //!
 //! Two routes show the two forms: `/callback` is the sink as the endpoint;
 //! `/callback/recorded` puts the sink in front of a handler that receives
 //! the outcome (to record the capture in a database, say).
 
-#[path = "common/mod.rs"]
-pub mod common;
-
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use shotsink::{CaptureSink, Outcome};
 
-use common::BoxError;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const USAGE: &str = "\
+Receives capture callbacks on POST /callback and /callback/recorded and stores them.
+
+Usage: cargo run --example axum [--features aws|gcp|azure] [-- --help]
+
+Environment:
+  SHOTSINK_STORE          where captures go: a directory, or a URL (file:///abs/dir,
+                          memory://, s3://bucket, gs://bucket, az://container)
+                          [default: ./captures]
+  SHOTSINK_ADDR           address to listen on [default: 127.0.0.1:3000]
+  SHOTSINK_SECRET         callback secret; several separated by commas
+                          [default: one generated and printed]
+  SHOTSINK_MAX_FILE_SIZE  largest file accepted, in bytes [default: 64 MiB]
+  SHOTSINK_MAX_BUFFERED   bytes all callbacks may hold together [default: the sink's]
+  RUST_LOG                log filter [default: shotsink=info]
+
+Cloud URLs take their credentials and options from the usual variables
+(AWS_ACCESS_KEY_ID, AWS_ENDPOINT, AWS_REGION, GOOGLE_SERVICE_ACCOUNT,
+AZURE_STORAGE_ACCOUNT_NAME, ...).";
 
 /// What the handler recorded, in place of a database.
 pub type Recorded = Arc<Mutex<Vec<String>>>;
@@ -49,10 +67,10 @@ async fn record_capture(
             c.size,
             c.sha256.as_deref().unwrap_or("-")
         ),
-        other => format!(
+        Outcome::AlreadyStored(_) | Outcome::RenderFailed(_) => format!(
             "{} {}",
-            other.token().unwrap_or("-"),
-            other.message().trim()
+            outcome.token().unwrap_or("-"),
+            outcome.message().trim()
         ),
     };
     recorded
@@ -71,5 +89,79 @@ async fn list_recorded(Extension(recorded): Extension<Recorded>) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    common::main_with(|sink| app(sink, Recorded::default())).await
+    if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "shotsink=info".into()),
+        )
+        .init();
+
+    let env = |name: &str| std::env::var(name).ok();
+    let location = env("SHOTSINK_STORE").unwrap_or_else(|| "./captures".into());
+    // Cloud URLs take their options from the usual variables; each builder
+    // keeps the keys it knows.
+    let options = std::env::vars().filter(|(k, _)| {
+        ["AWS_", "GOOGLE_", "AZURE_"]
+            .iter()
+            .any(|p| k.starts_with(p))
+    });
+    let store = shotsink::store_from_url(&location, options)?;
+    let addr: SocketAddr = env("SHOTSINK_ADDR")
+        .unwrap_or_else(|| "127.0.0.1:3000".into())
+        .parse()?;
+    let (secrets, generated): (Vec<String>, bool) = match env("SHOTSINK_SECRET") {
+        Some(s) if !s.trim().is_empty() => {
+            (s.split(',').map(|s| s.trim().to_owned()).collect(), false)
+        }
+        _ => (vec![generate_secret()?], true),
+    };
+    let mut builder = CaptureSink::builder(store).secrets(&secrets);
+    if let Some(bytes) = env("SHOTSINK_MAX_FILE_SIZE") {
+        builder = builder.max_file_size(bytes.parse()?);
+    }
+    if let Some(bytes) = env("SHOTSINK_MAX_BUFFERED") {
+        builder = builder.max_buffered_bytes(bytes.parse()?);
+    }
+    let sink = builder.build()?;
+
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    println!("shotsink: POST http://{addr}/callback -> {location}");
+    if generated {
+        println!(
+            "no SHOTSINK_SECRET set; generated one for this run: {}",
+            secrets[0]
+        );
+    }
+    println!(
+        "send a sample capture:\n\n{}\n",
+        sample_curl(addr, &secrets[0])
+    );
+    axum::serve(listener, app(sink, Recorded::default())).await?;
+    Ok(())
+}
+
+/// 32 random alphanumeric characters from the operating system's generator.
+pub fn generate_secret() -> Result<String, BoxError> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    // 256 % 62 leaves a slight bias; irrelevant for a 190-bit demo secret.
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// A `curl` command that sends one of the repository's sample captures.
+pub fn sample_curl(addr: SocketAddr, secret: &str) -> String {
+    format!(
+        "curl -sS http://{addr}/callback \\\n  \
+         -F callback_secret={secret} -F status=OK -F token=demo$(date +%s) -F format=png \\\n  \
+         -F file=@tests/fixtures/capture.png"
+    )
 }

@@ -5,10 +5,9 @@
 //! verified by the sink with no database.
 //!
 //! Run with `cargo run --example roundtrip --features client,test-util`.
-//! Captures go to `SHOTSINK_STORE` (default `./captures`).
-
-#[path = "common/mod.rs"]
-pub mod common;
+//! Captures go to `SHOTSINK_STORE` (default `./captures`);
+//! `cargo run --example roundtrip --features client,test-util -- --help`
+//! says so too.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +19,19 @@ use shotsink::object_store::ObjectStore;
 use shotsink::testing::{Delivery, LocalCaptureService};
 use shotsink::{CaptureSink, Format};
 
-use common::BoxError;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const USAGE: &str = "\
+The whole loop on one machine: 500 URLs submitted to a local capture service, which
+calls back into a sink (one render in ten failing) that stores the captures.
+
+Usage: cargo run --example roundtrip --features client,test-util[,aws|gcp|azure] [-- --help]
+
+Environment:
+  SHOTSINK_STORE  where captures go: a directory, or a URL (file:///abs/dir, memory://,
+                  s3://bucket, gs://bucket, az://container; credentials from the usual
+                  AWS_*, GOOGLE_*, AZURE_* variables) [default: ./captures]
+  RUST_LOG        log filter [default: shotsink=info]";
 
 /// What one round trip did.
 #[derive(Debug)]
@@ -33,7 +44,8 @@ pub struct Summary {
 
 /// Runs the loop for `urls` pages into `store`.
 pub async fn run(store: Arc<dyn ObjectStore>, urls: usize) -> Result<Summary, BoxError> {
-    let master = common::generate_secret()?;
+    let mut master = [0u8; 32];
+    getrandom::fill(&mut master).map_err(|e| e.to_string())?;
     let mint = SecretMint::new(MintKey::new("roundtrip", master)?);
     let sink = CaptureSink::builder(store)
         .secret_mint(mint.clone())
@@ -71,7 +83,16 @@ pub async fn run(store: Arc<dyn ObjectStore>, urls: usize) -> Result<Summary, Bo
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    common::init_tracing();
+    if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "shotsink=info".into()),
+        )
+        .init();
     let location = std::env::var("SHOTSINK_STORE").unwrap_or_else(|_| "./captures".into());
     let store = shotsink::store_from_url(&location, std::iter::empty::<(&str, &str)>())?;
     let summary = run(store, 500).await?;

@@ -2,12 +2,12 @@
 //! request tracing, a concurrency limit and a request body timeout, served
 //! by axum.
 //!
-//! Run with `cargo run --example tower`; see `examples/common/mod.rs` for
-//! the environment.
+//! Run with `cargo run --example tower`: it listens on 127.0.0.1:3000 and
+//! stores into `./captures`; with no `SHOTSINK_SECRET` set it generates a
+//! secret and prints a `curl` command that sends a sample capture.
+//! `cargo run --example tower -- --help` lists the environment variables.
 
-#[path = "common/mod.rs"]
-pub mod common;
-
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
@@ -17,7 +17,21 @@ use tower::limit::ConcurrencyLimitLayer;
 use tower_http::timeout::RequestBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
-use common::BoxError;
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+const USAGE: &str = "\
+Receives capture callbacks on POST /callback through tower-http layers and stores them.
+
+Usage: cargo run --example tower [--features aws|gcp|azure] [-- --help]
+
+Environment:
+  SHOTSINK_STORE   where captures go: a directory, or a URL (file:///abs/dir, memory://,
+                   s3://bucket, gs://bucket, az://container; credentials from the usual
+                   AWS_*, GOOGLE_*, AZURE_* variables) [default: ./captures]
+  SHOTSINK_ADDR    address to listen on [default: 127.0.0.1:3000]
+  SHOTSINK_SECRET  callback secret; several separated by commas
+                   [default: one generated and printed]
+  RUST_LOG         log filter [default: shotsink=info]";
 
 /// The app: at most `max_in_flight` callbacks received at once (the rest
 /// wait in the accept queue), each body given at most two minutes in all.
@@ -32,5 +46,58 @@ pub fn app(sink: CaptureSink, max_in_flight: usize) -> Router {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    common::main_with(|sink| app(sink, 256)).await
+    if std::env::args().skip(1).any(|a| a == "-h" || a == "--help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "shotsink=info".into()),
+        )
+        .init();
+    let location = std::env::var("SHOTSINK_STORE").unwrap_or_else(|_| "./captures".into());
+    let addr: SocketAddr = std::env::var("SHOTSINK_ADDR")
+        .unwrap_or_else(|_| "127.0.0.1:3000".into())
+        .parse()?;
+    let secret = secret_from_env()?;
+    let store = shotsink::store_from_url(&location, std::iter::empty::<(&str, &str)>())?;
+    let sink = CaptureSink::builder(store)
+        .secrets(secret.split(',').map(str::trim))
+        .build()?;
+
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    println!("shotsink: POST http://{addr}/callback -> {location}");
+    let first = secret.split(',').next().unwrap_or_default().trim();
+    println!("send a sample capture:\n\n{}\n", sample_curl(addr, first));
+    axum::serve(listener, app(sink, 256)).await?;
+    Ok(())
+}
+
+/// `SHOTSINK_SECRET`, or 32 random alphanumeric characters (printed).
+fn secret_from_env() -> Result<String, BoxError> {
+    if let Ok(secret) = std::env::var("SHOTSINK_SECRET")
+        && !secret.trim().is_empty()
+    {
+        return Ok(secret);
+    }
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| e.to_string())?;
+    let secret: String = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    println!("no SHOTSINK_SECRET set; generated one for this run: {secret}");
+    Ok(secret)
+}
+
+/// A `curl` command that sends one of the repository's sample captures.
+fn sample_curl(addr: SocketAddr, secret: &str) -> String {
+    format!(
+        "curl -sS http://{addr}/callback \\\n  \
+         -F callback_secret={secret} -F status=OK -F token=demo$(date +%s) -F format=png \\\n  \
+         -F file=@tests/fixtures/capture.png"
+    )
 }

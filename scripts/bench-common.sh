@@ -1,9 +1,13 @@
-# Shared by the benchmark scripts (sourced, not run): builds the examples,
-# sets the S3 environment, and provides the helpers below.
+# Shared by the benchmark scripts (sourced, not run): builds the sink (the
+# axum example) and the benchmark tools (the shotsink-bench-tools crate,
+# benches/tools), sets the S3 environment, and provides the helpers below.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-cargo build --release --all-features --examples >/dev/null
-bin=target/release/examples
+cargo build --release --features aws --example axum >/dev/null
+cargo build --release -p shotsink-bench-tools >/dev/null
+# The tools: naive, s3-server, load, hostile; the sink: $sink_bin.
+bin=target/release
+sink_bin=target/release/examples/axum
 work=$(mktemp -d -p /dev/shm)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }
@@ -15,7 +19,7 @@ export AWS_ENDPOINT=http://127.0.0.1:9000 AWS_ALLOW_HTTP=true AWS_REGION=us-east
 
 wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
 start_sink() { # port; sets $sink_pid
-  SHOTSINK_ADDR=127.0.0.1:$1 SHOTSINK_MAX_FILE_SIZE=2147483648 "$bin/axum" >/dev/null 2>&1 &
+  SHOTSINK_ADDR=127.0.0.1:$1 SHOTSINK_MAX_FILE_SIZE=2147483648 "$sink_bin" >/dev/null 2>&1 &
   sink_pid=$!; pids+=("$sink_pid"); wait_port "$1"
 }
 peak_rss() { awk '/VmHWM/ {printf "%.1f MiB", $2/1024}' "/proc/$1/status"; }
@@ -26,11 +30,11 @@ s3_pid=
 fresh_s3() {
   [ -n "$s3_pid" ] && kill "$s3_pid" 2>/dev/null && wait "$s3_pid" 2>/dev/null || true
   rm -rf "$work/s3"
-  "$bin/s3_server" "$work/s3" 127.0.0.1:9000 >/dev/null & s3_pid=$!; pids+=("$s3_pid"); wait_port 9000
+  "$bin/s3-server" "$work/s3" 127.0.0.1:9000 >/dev/null & s3_pid=$!; pids+=("$s3_pid"); wait_port 9000
 }
-measure() { # label, simulate args...
+measure() { # label, load tool args...
   local label=$1; shift
   fresh_s3
-  "$bin/simulate" -n 200 -c 32 "$@" >/dev/null 2>&1 || true
-  printf '%s ' "$label"; "$bin/simulate" "$@" 2>/dev/null | grep -v '^$' | tail -n +3 | tr '\n' ' '; echo
+  "$bin/load" -n 200 -c 32 "$@" >/dev/null 2>&1 || true
+  printf '%s ' "$label"; "$bin/load" "$@" 2>/dev/null | grep -v '^$' | tail -n +3 | tr '\n' ' '; echo
 }

@@ -14,7 +14,7 @@ ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 per() { awk -v t="$1" -v n="$n" -v hz="$hz" 'BEGIN {printf "%.3f", t / hz * 1000 / n}'; }
 
 start_sink 3000; sink=$sink_pid
-SHOTSINK_ADDR=127.0.0.1:3001 "$bin/naive" >/dev/null 2>&1 & naive=$!; pids+=("$naive"); wait_port 3001
+"$bin/naive" --addr 127.0.0.1:3001 >/dev/null 2>&1 & naive=$!; pids+=("$naive"); wait_port 3001
 
 echo "# $(date -u +%F) on $(nproc) cores; CPU ms per callback (load tool / handler / S3 server / total)"
 for spec in "--format webp" "--format png"; do
@@ -27,9 +27,9 @@ for spec in "--format webp" "--format png"; do
         naive) target=$naive; args=(--url http://127.0.0.1:3001/callback) ;;
       esac
       fresh_s3
-      "$bin/simulate" -n 200 -c 32 $spec "${args[@]}" >/dev/null 2>&1 || true
+      "$bin/load" -n 200 -c 32 $spec "${args[@]}" >/dev/null 2>&1 || true
       s0=$(ticks "$s3_pid"); h0=0; [ -n "$target" ] && h0=$(ticks "$target")
-      "$bin/simulate" -n "$n" -c 32 $spec "${args[@]}" >"$work/out" 2>/dev/null &
+      "$bin/load" -n "$n" -c 32 $spec "${args[@]}" >"$work/out" 2>/dev/null &
       load=$!
       # The load tool's own ticks, read just before it exits.
       l=0; while kill -0 "$load" 2>/dev/null; do l=$(ticks "$load" 2>/dev/null || echo "$l"); sleep 0.05; done

@@ -26,18 +26,19 @@
 //! ```
 //!
 //! To shape the answer yourself (record the capture first, say), call
-//! [`receive`] in your own handler and build the response from the
-//! [`Outcome`].
+//! [`receive`] in your own handler, act on [`Received::result`], and answer
+//! with [`respond`] or a response of your own (closing the connection when
+//! [`Received::close_connection`] says so).
 
-use actix_web::http::ConnectionType;
 use actix_web::web::{self, Payload};
 use actix_web::{HttpRequest, HttpResponse, Route};
 use bytes::Bytes;
+use futures_util::FutureExt;
 use futures_util::StreamExt;
 use http::{HeaderMap, HeaderName, HeaderValue};
+use http_body_util::BodyExt;
 
-use crate::pipeline::Received;
-use crate::{BoxError, CaptureSink, Outcome, Rejection, RejectionKind};
+use crate::{BoxError, CaptureSink, Outcome, Received, Rejection, response};
 
 /// A route that answers capture callbacks, for
 /// `App::route("/callback", shotsink::actix::route(sink))`.
@@ -45,32 +46,17 @@ pub fn route(sink: CaptureSink) -> Route {
     web::route().to(move |req: HttpRequest, payload: Payload| {
         let sink = sink.clone();
         async move {
-            if req.method() != actix_web::http::Method::POST {
-                return respond(&Outcome::Rejected(Rejection::new(
-                    RejectionKind::MethodNotAllowed,
-                    "capture callbacks are sent with POST",
-                )));
-            }
-            let received = receive_inner(&sink, &req, payload).await;
-            let mut response = respond(&received.outcome);
-            // A callback that waited for the memory budget: the sink is
-            // saturated; release the connection rather than keep it idle.
-            if received.saturated || received.close {
-                response
-                    .head_mut()
-                    .set_connection_type(ConnectionType::Close);
-            }
-            response
+            let received = match response::check_method(req.method().as_str()) {
+                Ok(()) => receive(&sink, &req, payload).await,
+                Err(rejection) => Received::refused(rejection),
+            };
+            respond(received)
         }
     })
 }
 
 /// Receives one callback from an actix-web request.
-pub async fn receive(sink: &CaptureSink, req: &HttpRequest, payload: Payload) -> Outcome {
-    receive_inner(sink, req, payload).await.outcome
-}
-
-async fn receive_inner(sink: &CaptureSink, req: &HttpRequest, mut payload: Payload) -> Received {
+pub async fn receive(sink: &CaptureSink, req: &HttpRequest, mut payload: Payload) -> Received {
     let mut headers = HeaderMap::new();
     for (name, value) in req.headers() {
         if let (Ok(name), Ok(value)) = (
@@ -90,23 +76,40 @@ async fn receive_inner(sink: &CaptureSink, req: &HttpRequest, mut payload: Paylo
         }
     });
     let body = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    sink.receive_inner(&headers, body).await
+    sink.receive(&headers, body).await
 }
 
-/// The plain-text answer for an outcome, as the tower service gives it.
-pub fn respond(outcome: &Outcome) -> HttpResponse {
-    let status = actix_web::http::StatusCode::from_u16(outcome.status().as_u16())
+/// The sink's answer for a received callback, as the tower service gives
+/// it ([`Received::into_response`]), in actix-web's types: the outcome or
+/// the rejection is in the response extensions.
+pub fn respond(received: Received) -> HttpResponse {
+    let close = received.close_connection();
+    let (mut parts, body) = received.into_response().into_parts();
+    let status = actix_web::http::StatusCode::from_u16(parts.status.as_u16())
         .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = HttpResponse::build(status);
-    response.content_type("text/plain; charset=utf-8");
-    match outcome {
-        Outcome::Rejected(r) if r.kind() == RejectionKind::MethodNotAllowed => {
-            response.insert_header(("allow", "POST"));
+    for (name, value) in &parts.headers {
+        if name != http::header::CONNECTION {
+            response.append_header((name.as_str(), value.as_bytes()));
         }
-        Outcome::Rejected(r) if r.kind() == RejectionKind::Overloaded => {
-            response.insert_header(("retry-after", crate::service::RETRY_AFTER));
-        }
-        _ => {}
     }
-    response.body(outcome.message())
+    if close {
+        response.force_close();
+    }
+    // A `Full` body is whole already: collecting it never waits.
+    let body = body
+        .collect()
+        .now_or_never()
+        .and_then(Result::ok)
+        .map(|collected| collected.to_bytes())
+        .unwrap_or_default();
+    let mut response = response.body(body);
+    // For middleware wrapped around the route, as with tower.
+    if let Some(outcome) = parts.extensions.remove::<Outcome>() {
+        response.extensions_mut().insert(outcome);
+    }
+    if let Some(rejection) = parts.extensions.remove::<Rejection>() {
+        response.extensions_mut().insert(rejection);
+    }
+    response
 }

@@ -11,12 +11,27 @@ pub enum ConfigError {
     EmptySecret,
     /// No secret was configured: the sink refuses to run unauthenticated.
     NoSecret,
-    /// The key prefix is not a valid object path.
+    /// A key prefix (`key_prefix` or `staging_prefix`) is not a valid,
+    /// non-empty object path.
     InvalidPrefix {
+        /// The builder setting.
+        setting: &'static str,
         /// The prefix as given.
         prefix: String,
-        /// Why `object_store` refused it.
-        source: object_store::path::Error,
+        /// Why `object_store` refused it; `None` for an empty prefix.
+        source: Option<object_store::path::Error>,
+    },
+    /// A master key for minted secrets is unusable.
+    InvalidMintKey {
+        /// The key's id as given.
+        id: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A canned ACL cannot be sent as a header value.
+    InvalidAcl {
+        /// The ACL as given.
+        acl: String,
     },
     /// A store location could not be used.
     InvalidStoreUrl {
@@ -30,7 +45,8 @@ pub enum ConfigError {
         /// The error from `object_store`.
         source: object_store::Error,
     },
-    /// A limit is out of range.
+    /// A size, count or time limit is out of range, or the limits do not
+    /// fit together.
     InvalidLimit {
         /// The builder setting.
         name: &'static str,
@@ -46,8 +62,19 @@ impl fmt::Display for ConfigError {
             ConfigError::NoSecret => f.write_str(
                 "no callback secret configured: call `secret` (or `secrets`) on the builder",
             ),
-            ConfigError::InvalidPrefix { prefix, .. } => {
-                write!(f, "invalid key prefix {prefix:?}")
+            ConfigError::InvalidPrefix {
+                setting,
+                prefix,
+                source: None,
+            } => write!(f, "invalid `{setting}` {prefix:?}: must not be empty"),
+            ConfigError::InvalidPrefix {
+                setting, prefix, ..
+            } => write!(f, "invalid `{setting}` {prefix:?}"),
+            ConfigError::InvalidMintKey { id, reason } => {
+                write!(f, "invalid mint key {id:?}: {reason}")
+            }
+            ConfigError::InvalidAcl { acl } => {
+                write!(f, "invalid canned ACL {acl:?}: not a valid header value")
             }
             ConfigError::InvalidLimit { name, reason } => write!(f, "invalid `{name}`: {reason}"),
             ConfigError::InvalidStoreUrl { url, reason } => {
@@ -61,7 +88,10 @@ impl fmt::Display for ConfigError {
 impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            ConfigError::InvalidPrefix { source, .. } => Some(source),
+            ConfigError::InvalidPrefix {
+                source: Some(source),
+                ..
+            } => Some(source),
             ConfigError::Store { source } => Some(source),
             _ => None,
         }

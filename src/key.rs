@@ -75,8 +75,9 @@ impl KeyLayout {
     /// several segments (`a/b/c`). It is validated as an object path.
     pub fn with_prefix(prefix: &str) -> Result<Self, ConfigError> {
         let prefix = Path::parse(prefix).map_err(|source| ConfigError::InvalidPrefix {
+            setting: "key_prefix",
             prefix: prefix.to_owned(),
-            source,
+            source: Some(source),
         })?;
         Ok(Self(Layout::Dated {
             prefix,
@@ -91,7 +92,7 @@ impl KeyLayout {
                 prefix,
                 dated: false,
             }),
-            custom => Self(custom),
+            custom @ Layout::Custom(_) => Self(custom),
         }
     }
 

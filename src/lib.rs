@@ -106,22 +106,61 @@
 //! | `test-util` | callback builders and a local capture service, [`testing`] |
 //!
 //! `LocalFileSystem` and `InMemory` are always available.
-#![deny(unsafe_code)]
-#![warn(missing_docs)]
+#![warn(
+    clippy::all,
+    clippy::dbg_macro,
+    clippy::todo,
+    clippy::empty_enums,
+    clippy::enum_glob_use,
+    clippy::mem_forget,
+    clippy::unused_self,
+    clippy::filter_map_next,
+    clippy::needless_continue,
+    clippy::needless_borrow,
+    clippy::match_wildcard_for_single_variants,
+    clippy::if_let_mutex,
+    clippy::await_holding_lock,
+    clippy::imprecise_flops,
+    clippy::suboptimal_flops,
+    clippy::lossy_float_literal,
+    clippy::rest_pat_in_fully_bound_structs,
+    clippy::fn_params_excessive_bools,
+    clippy::exit,
+    clippy::inefficient_to_string,
+    clippy::linkedlist,
+    clippy::macro_use_imports,
+    clippy::option_option,
+    clippy::verbose_file_reads,
+    clippy::unnested_or_patterns,
+    rust_2018_idioms,
+    future_incompatible,
+    nonstandard_style,
+    missing_docs
+)]
+#![deny(unreachable_pub, unsafe_code)]
+#![allow(clippy::type_complexity)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-mod body;
+// In the order data flows through them; see docs/DESIGN.md for the map.
+mod attributes;
 mod budget;
+mod builder;
+pub mod capture;
 mod coalesce;
+mod config;
 mod error;
 mod format;
+mod hex;
 mod key;
 pub mod mint;
 mod outcome;
-mod pipeline;
 mod policy;
+mod random;
+mod receive;
+mod received;
+mod rejection;
+mod response;
 mod secret;
-mod service;
 mod sink;
 mod store;
 mod upload;
@@ -139,16 +178,17 @@ pub mod providers;
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
 
+pub use attributes::Disposition;
+pub use builder::CaptureSinkBuilder;
 pub use error::ConfigError;
 pub use format::{Format, UnknownFormat};
 pub use key::{KeyContext, KeyLayout};
-pub use outcome::{
-    ExistingCapture, Outcome, Rejection, RejectionKind, RenderFailure, StoredCapture,
-};
-pub use policy::{Disposition, EarlyFile, OnExisting};
+pub use outcome::{ExistingCapture, Outcome, RenderFailure, StoredCapture};
+pub use policy::{EarlyFile, OnExisting};
+pub use received::Received;
+pub use rejection::{Rejection, RejectionKind};
 pub use secret::{Secret, SecretResolver};
-pub use service::{Acknowledge, Capture, CaptureLayer, ResponseBody, ResponseFuture};
-pub use sink::{CaptureSink, CaptureSinkBuilder};
+pub use sink::CaptureSink;
 pub use store::store_from_url;
 
 /// A boxed error, as returned by a [`SecretResolver`] and accepted from body

@@ -1,24 +1,24 @@
-//! What became of a callback: stored, render failure acknowledged, or rejected.
+//! What became of an accepted callback: stored, already stored, or a render
+//! failure acknowledged.
 
-use std::borrow::Cow;
-use std::error::Error as StdError;
-use std::fmt;
-use std::sync::Arc;
-
-use http::StatusCode;
 use object_store::path::Path;
 
 use crate::Format;
 
-/// The result of receiving one callback.
+/// What became of a callback the sink accepted (answered 200).
 ///
-/// In middleware mode it is inserted into the request extensions before the
-/// inner service is called (for [`Outcome::Stored`] and
-/// [`Outcome::RenderFailed`]); a rejection is answered by the sink itself and
-/// the [`Rejection`] is put in the response extensions. Every outcome is also
-/// logged through `tracing`.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
+/// These are the only outcomes a handler behind
+/// [`CaptureSink::layer`](crate::CaptureSink::layer) can see: a refused
+/// callback is answered by the sink itself, with the
+/// [`Rejection`](crate::Rejection) in the response extensions, and never
+/// reaches the handler. The outcome is in the request extensions when the
+/// inner service is called, and in the response extensions afterwards (in
+/// the endpoint form too), for outer layers such as metrics. Every outcome
+/// is also logged through `tracing`.
+///
+/// The three arms are the protocol's: a handler can match them
+/// exhaustively.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The file was verified and stored.
     Stored(StoredCapture),
@@ -29,28 +29,15 @@ pub enum Outcome {
     /// The sender reported a failed render (`status` other than `OK`);
     /// nothing was stored and the callback is acknowledged with 200.
     RenderFailed(RenderFailure),
-    /// The callback was refused; nothing was stored.
-    Rejected(Rejection),
 }
 
 impl Outcome {
-    /// The HTTP status the sender is answered with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            Outcome::Stored(_) | Outcome::AlreadyStored(_) | Outcome::RenderFailed(_) => {
-                StatusCode::OK
-            }
-            Outcome::Rejected(r) => r.status(),
-        }
-    }
-
     /// The one-line plain-text answer for the sender.
     pub fn message(&self) -> String {
         match self {
             Outcome::Stored(s) => format!("stored {}\n", s.key),
             Outcome::AlreadyStored(e) => format!("already stored {}\n", e.key),
             Outcome::RenderFailed(_) => "render failure acknowledged\n".to_owned(),
-            Outcome::Rejected(r) => format!("{}\n", r.reason()),
         }
     }
 
@@ -60,7 +47,6 @@ impl Outcome {
             Outcome::Stored(s) => Some(&s.token),
             Outcome::AlreadyStored(e) => Some(&e.token),
             Outcome::RenderFailed(r) => r.token.as_deref(),
-            Outcome::Rejected(_) => None,
         }
     }
 }
@@ -115,127 +101,4 @@ pub struct RenderFailure {
     pub token: Option<String>,
     /// The `status` value the sender reported.
     pub status: String,
-}
-
-/// Why a callback was refused.
-///
-/// Each kind maps to one HTTP status; the mapping lives in
-/// [`RejectionKind::status`] and nowhere else.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum RejectionKind {
-    /// The request was not a `POST` (405).
-    MethodNotAllowed,
-    /// The body is not `multipart/form-data` (415).
-    NotMultipart,
-    /// The form is malformed or misses a required field (400).
-    Malformed,
-    /// The callback secret is missing or wrong (403).
-    Forbidden,
-    /// A size limit was exceeded (413).
-    TooLarge,
-    /// The client stopped sending the body for longer than the idle
-    /// timeout, sent it slower than the minimum rate, or did not prove the
-    /// secret within its deadline (408).
-    Timeout,
-    /// A capture is already stored at the key and the overwrite policy is
-    /// [`OnExisting::Reject`](crate::OnExisting::Reject) (409).
-    Conflict,
-    /// The file is not an accepted format, or not the declared one (415).
-    UnsupportedType,
-    /// The object store failed (502).
-    StoreFailed,
-    /// The secret resolver failed; the sender should retry (503).
-    Unavailable,
-    /// The sink had no memory budget free within the admission timeout;
-    /// the sender should retry after a pause (503, with `Retry-After` and
-    /// `Connection: close`).
-    Overloaded,
-    /// The sink could not finish for a reason of its own (500).
-    Internal,
-}
-
-impl RejectionKind {
-    /// The HTTP status for this kind of rejection.
-    pub fn status(self) -> StatusCode {
-        match self {
-            RejectionKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            RejectionKind::NotMultipart | RejectionKind::UnsupportedType => {
-                StatusCode::UNSUPPORTED_MEDIA_TYPE
-            }
-            RejectionKind::Malformed => StatusCode::BAD_REQUEST,
-            RejectionKind::Forbidden => StatusCode::FORBIDDEN,
-            RejectionKind::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            RejectionKind::Timeout => StatusCode::REQUEST_TIMEOUT,
-            RejectionKind::Conflict => StatusCode::CONFLICT,
-            RejectionKind::Unavailable | RejectionKind::Overloaded => {
-                StatusCode::SERVICE_UNAVAILABLE
-            }
-            RejectionKind::StoreFailed => StatusCode::BAD_GATEWAY,
-            RejectionKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-}
-
-/// A refused callback: its kind, a short reason for the sender, and the
-/// underlying error where there is one.
-#[derive(Clone)]
-pub struct Rejection {
-    kind: RejectionKind,
-    reason: Cow<'static, str>,
-    source: Option<Arc<dyn StdError + Send + Sync>>,
-}
-
-impl Rejection {
-    pub(crate) fn new(kind: RejectionKind, reason: impl Into<Cow<'static, str>>) -> Self {
-        Self {
-            kind,
-            reason: reason.into(),
-            source: None,
-        }
-    }
-
-    pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
-        self.source = Some(Arc::new(source));
-        self
-    }
-
-    /// What kind of rejection this is.
-    pub fn kind(&self) -> RejectionKind {
-        self.kind
-    }
-
-    /// The HTTP status the sender is answered with.
-    pub fn status(&self) -> StatusCode {
-        self.kind.status()
-    }
-
-    /// The short plain-text reason sent in the response body.
-    pub fn reason(&self) -> &str {
-        &self.reason
-    }
-}
-
-impl fmt::Debug for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rejection")
-            .field("kind", &self.kind)
-            .field("reason", &self.reason)
-            .field("source", &self.source.as_ref().map(|s| s.to_string()))
-            .finish()
-    }
-}
-
-impl fmt::Display for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reason)
-    }
-}
-
-impl StdError for Rejection {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        self.source
-            .as_deref()
-            .map(|s| s as &(dyn StdError + 'static))
-    }
 }

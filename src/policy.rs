@@ -47,33 +47,3 @@ pub enum EarlyFile {
     /// deleted).
     Stage,
 }
-
-/// How a browser should present a stored capture (`Content-Disposition`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Disposition {
-    /// `inline; filename="<token>.<ext>"`: shown in the browser.
-    Inline,
-    /// `attachment; filename="<token>.<ext>"`: downloaded.
-    Attachment,
-}
-
-impl Disposition {
-    pub(crate) fn header(self, file_name: &str) -> String {
-        let kind = match self {
-            Disposition::Inline => "inline",
-            Disposition::Attachment => "attachment",
-        };
-        // File names are `[A-Za-z0-9]+.ext`: nothing to quote or escape.
-        format!("{kind}; filename=\"{file_name}\"")
-    }
-}
-
-/// The object attributes the sink sets besides `Content-Type`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct ObjectAttributes {
-    pub(crate) cache_control: Option<String>,
-    pub(crate) disposition: Option<Disposition>,
-    pub(crate) metadata: bool,
-    pub(crate) sha256: bool,
-}

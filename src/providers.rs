@@ -119,9 +119,8 @@ impl S3Provider {
 /// with every request. They replace the builder's client options: chain
 /// further `ClientOptions` setters on the result if you need others.
 pub fn canned_acl(acl: &str) -> Result<ClientOptions, ConfigError> {
-    let value = http::HeaderValue::from_str(acl).map_err(|_| ConfigError::InvalidLimit {
-        name: "canned_acl",
-        reason: "must be a header value such as `public-read`",
+    let value = http::HeaderValue::from_str(acl).map_err(|_| ConfigError::InvalidAcl {
+        acl: acl.to_owned(),
     })?;
     let mut headers = http::HeaderMap::new();
     headers.insert("x-amz-acl", value);

@@ -1,14 +1,14 @@
 //! Arbitrary and mutated multipart bodies through the whole pipeline into an
-//! in-memory store, held to the invariants in `tests/common/invariants.rs`.
+//! in-memory store, held to the invariants in `tests/it/common/invariants.rs`.
 //!
 //! The first input byte picks the configuration (part size, hold bound,
 //! early-file policy, overwrite policy); the rest is the request body, sent
 //! with the boundary `B`. Seeds (`fuzz/seeds.sh`) are valid callbacks built
 //! from the sample captures. Findings go to `tests/fuzz-regressions/`,
-//! which `tests/regressions.rs` replays in `cargo test`.
+//! which `tests/it/regressions.rs` replays in `cargo test`.
 #![no_main]
 
-#[path = "../../tests/common/invariants.rs"]
+#[path = "../../tests/it/common/invariants.rs"]
 mod invariants;
 
 use bytes::Bytes;

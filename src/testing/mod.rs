@@ -26,6 +26,19 @@
 //!     .file(bytes::Bytes::from_static(b"<html><script>alert(1)</script>"))
 //!     .request("/callback");
 //! assert_eq!(sink.service().oneshot(html).await.unwrap().status(), 415);
+//!
+//! // A field sent twice is refused (here the copy comes before the file).
+//! let twice = Callback::new("s3cret", "Tok4", Format::Png)
+//!     .push_field("token", "Other")
+//!     .move_to_end("file")
+//!     .request("/callback");
+//! assert_eq!(sink.service().oneshot(twice).await.unwrap().status(), 400);
+//!
+//! // A client that goes away in the middle of the file: a malformed form.
+//! let cut = Callback::new("s3cret", "Tok5", Format::Png);
+//! let half = cut.body().len() / 2;
+//! let cut = cut.chunked_request("/callback", 16 * 1024, Some(half));
+//! assert_eq!(sink.service().oneshot(cut).await.unwrap().status(), 400);
 //! # }
 //! ```
 
@@ -34,9 +47,18 @@ mod service;
 pub use service::{Delivery, LocalCaptureService, LocalCaptureServiceBuilder};
 
 use bytes::Bytes;
-use http_body_util::Full;
+use futures_util::StreamExt;
+use futures_util::stream::{self, BoxStream};
+use http_body_util::{Full, StreamBody};
 
 use crate::Format;
+
+/// The body of [`Callback::chunked_request`]: the callback's bytes as a
+/// stream of frames, ending with an I/O error where the body is cut.
+pub type ChunkedBody =
+    StreamBody<BoxStream<'static, Result<http_body::Frame<Bytes>, std::io::Error>>>;
+
+const DEFAULT_BOUNDARY: &str = "shotsink-callback-boundary-7d2f";
 
 /// A real capture of each format, made by real encoders (Chromium,
 /// ImageMagick): the repository's sample files.
@@ -101,7 +123,17 @@ impl Callback {
                     file: true,
                 },
             ],
-            boundary: "shotsink-callback-boundary-7d2f".to_owned(),
+            boundary: DEFAULT_BOUNDARY.to_owned(),
+        }
+    }
+
+    /// A form with no parts at all (only its closing delimiter): build any
+    /// form, valid or not, part by part with [`push_field`](Self::push_field)
+    /// and [`push_file`](Self::push_file), in the order they are pushed.
+    pub fn empty() -> Self {
+        Self {
+            parts: Vec::new(),
+            boundary: DEFAULT_BOUNDARY.to_owned(),
         }
     }
 
@@ -139,9 +171,48 @@ impl Callback {
         self
     }
 
+    /// Adds a text part last, even if a part of that name is already there
+    /// (a field sent twice), with any bytes as its value (not UTF-8, a
+    /// delimiter inside, ...).
+    pub fn push_field(mut self, name: &str, value: impl AsRef<[u8]>) -> Self {
+        self.parts.push(Part {
+            name: name.to_owned(),
+            value: Bytes::copy_from_slice(value.as_ref()),
+            file: false,
+        });
+        self
+    }
+
+    /// Adds a file part named `name` last, even if the callback already has
+    /// a file (a file sent twice). [`file`](Self::file) replaces the first
+    /// file part's bytes.
+    pub fn push_file(mut self, name: &str, bytes: Bytes) -> Self {
+        self.parts.push(Part {
+            name: name.to_owned(),
+            value: bytes,
+            file: true,
+        });
+        self
+    }
+
     /// Drops every part with this name.
     pub fn without(mut self, name: &str) -> Self {
         self.parts.retain(|p| p.name != name);
+        self
+    }
+
+    /// Moves every part with this name before the others, keeping their
+    /// order.
+    pub fn move_to_front(mut self, name: &str) -> Self {
+        self.parts.sort_by_key(|p| p.name != name);
+        self
+    }
+
+    /// Moves every part with this name after the others, keeping their
+    /// order (a `callback_secret` after the file, a `format` declared only
+    /// once the file was streamed).
+    pub fn move_to_end(mut self, name: &str) -> Self {
+        self.parts.sort_by_key(|p| p.name == name);
         self
     }
 
@@ -154,6 +225,14 @@ impl Callback {
     /// Reverses the order of the parts.
     pub fn reversed(mut self) -> Self {
         self.parts.reverse();
+        self
+    }
+
+    /// Sets the multipart boundary (default: `shotsink-callback-boundary-7d2f`).
+    /// It must be a valid one (1 to 70 of the characters RFC 2046 allows,
+    /// found nowhere in the parts): the form is built with it as given.
+    pub fn boundary(mut self, boundary: &str) -> Self {
+        boundary.clone_into(&mut self.boundary);
         self
     }
 
@@ -199,17 +278,60 @@ impl Callback {
         chunks
     }
 
-    /// The callback as a `POST` request to `uri`.
+    /// The callback as a `POST` request to `uri`, with its
+    /// `Content-Length`.
     pub fn request(&self, uri: &str) -> http::Request<Full<Bytes>> {
         let body = self.body();
-        let mut request = http::Request::new(Full::new(body.clone()));
+        let length = body.len();
+        let mut request = self.post(uri, Full::new(body));
+        request
+            .headers_mut()
+            .insert(http::header::CONTENT_LENGTH, length.into());
+        request
+    }
+
+    /// The callback as a `POST` request to `uri` whose body arrives in
+    /// chunks of `chunk_size` bytes, without a `Content-Length` (as a
+    /// sender using chunked transfer encoding sends it).
+    ///
+    /// With `cut_after`, the body stops after that many bytes with a
+    /// [`ConnectionReset`](std::io::ErrorKind::ConnectionReset) error: the
+    /// way a client that goes away mid-upload looks to the server.
+    pub fn chunked_request(
+        &self,
+        uri: &str,
+        chunk_size: usize,
+        cut_after: Option<usize>,
+    ) -> http::Request<ChunkedBody> {
+        let body = self.body();
+        let chunk_size = chunk_size.max(1);
+        let end = cut_after.map_or(body.len(), |cut| cut.min(body.len()));
+        let mut frames: Vec<Result<http_body::Frame<Bytes>, std::io::Error>> = (0..end)
+            .step_by(chunk_size)
+            .map(|start| {
+                let chunk = body.slice(start..end.min(start.saturating_add(chunk_size)));
+                Ok(http_body::Frame::data(chunk))
+            })
+            .collect();
+        if cut_after.is_some() {
+            frames.push(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionReset,
+                "client went away",
+            )));
+        }
+        self.post(uri, StreamBody::new(stream::iter(frames).boxed()))
+    }
+
+    /// A `POST` to `uri` with this callback's `Content-Type` and `body`.
+    fn post<B>(&self, uri: &str, body: B) -> http::Request<B> {
+        let mut request = http::Request::new(body);
         *request.method_mut() = http::Method::POST;
         *request.uri_mut() = uri.parse().unwrap_or_else(|_| http::Uri::from_static("/"));
-        let headers = request.headers_mut();
         if let Ok(value) = http::HeaderValue::from_str(&self.content_type()) {
-            headers.insert(http::header::CONTENT_TYPE, value);
+            request
+                .headers_mut()
+                .insert(http::header::CONTENT_TYPE, value);
         }
-        headers.insert(http::header::CONTENT_LENGTH, body.len().into());
         request
     }
 }

@@ -1,0 +1,37 @@
+//! An S3-protocol server on loopback for the end-to-end benchmarks: the
+//! bucket `captures`, a folder of DIR, served by `s3s` + `s3s-fs`.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use shotsink_bench_tools::{BoxError, s3_server};
+
+/// An S3-protocol server (s3s + s3s-fs) serving the bucket `captures`, a
+/// folder of DIR, with access key `shotsink` and secret `shotsink-secret`.
+///
+/// Point a sink at it with SHOTSINK_STORE=s3://captures
+/// AWS_ENDPOINT=http://127.0.0.1:9000 AWS_ALLOW_HTTP=true
+/// AWS_ACCESS_KEY_ID=shotsink AWS_SECRET_ACCESS_KEY=shotsink-secret
+/// AWS_REGION=us-east-1.
+#[derive(Parser)]
+#[command(name = "s3-server")]
+struct Args {
+    /// Directory holding the bucket (created if missing)
+    dir: PathBuf,
+    /// Address to listen on
+    #[arg(default_value = "127.0.0.1:9000")]
+    addr: String,
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let args = Args::parse();
+    let listener = tokio::net::TcpListener::bind(&args.addr).await?;
+    println!(
+        "s3 server: http://{} (bucket `{}` in {})",
+        listener.local_addr()?,
+        s3_server::BUCKET,
+        args.dir.display()
+    );
+    s3_server::serve(&args.dir, listener).await
+}

@@ -1,0 +1,293 @@
+//! Configuring a sink: every setting, validated in one place.
+
+use std::fmt;
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use object_store::path::Path;
+
+use crate::attributes::ObjectAttributes;
+use crate::budget::Budget;
+use crate::config::{Config, Limits, Secrets, in_memory, per_callback, unverified_per_callback};
+use crate::format::SNIFF_LEN;
+use crate::mint::SecretMint;
+use crate::upload::Destination;
+use crate::{
+    CaptureSink, ConfigError, Disposition, EarlyFile, KeyLayout, OnExisting, Secret, SecretResolver,
+};
+
+mod limits;
+
+/// Configures a [`CaptureSink`]; every setting is validated in
+/// [`build`](Self::build), and no setting depends on the order of the calls.
+#[must_use]
+pub struct CaptureSinkBuilder {
+    store: Arc<dyn ObjectStore>,
+    secrets: Vec<Secret>,
+    resolver: Option<Arc<dyn SecretResolver>>,
+    mint: Option<SecretMint>,
+    layout: KeyLayout,
+    limits: Limits,
+    on_existing: OnExisting,
+    early_file: EarlyFile,
+    staging_prefix: Path,
+    cache_control: Option<String>,
+    disposition: Option<Disposition>,
+    metadata: bool,
+    sha256: bool,
+    error: Option<ConfigError>,
+}
+
+impl CaptureSink {
+    /// Starts configuring a sink that stores into `store`.
+    pub fn builder(store: Arc<dyn ObjectStore>) -> CaptureSinkBuilder {
+        CaptureSinkBuilder::new(store)
+    }
+}
+
+impl CaptureSinkBuilder {
+    fn new(store: Arc<dyn ObjectStore>) -> Self {
+        Self {
+            store,
+            secrets: Vec::new(),
+            resolver: None,
+            mint: None,
+            layout: KeyLayout::default(),
+            limits: Limits::default(),
+            on_existing: OnExisting::default(),
+            early_file: EarlyFile::default(),
+            staging_prefix: Path::from("_incoming"),
+            cache_control: None,
+            disposition: None,
+            metadata: false,
+            sha256: false,
+            error: None,
+        }
+    }
+
+    /// Adds a callback secret. Call it again (or use [`secrets`](Self::secrets))
+    /// to accept several at once while rotating. An empty secret makes
+    /// `build` fail.
+    pub fn secret(mut self, secret: impl AsRef<[u8]>) -> Self {
+        match Secret::new(secret) {
+            Ok(secret) => self.secrets.push(secret),
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Adds several callback secrets.
+    pub fn secrets<I>(self, secrets: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: AsRef<[u8]>,
+    {
+        secrets.into_iter().fold(self, |b, s| b.secret(s))
+    }
+
+    /// Accepts secrets minted by `mint` (checked statelessly: key id,
+    /// expiry, MAC), in addition to any static secrets. See
+    /// [`mint`](crate::mint).
+    pub fn secret_mint(mut self, mint: SecretMint) -> Self {
+        self.mint = Some(mint);
+        self
+    }
+
+    /// Looks up a per-capture secret by token, when the secret sent is
+    /// neither a static nor a minted one. See [`SecretResolver`].
+    pub fn secret_resolver(mut self, resolver: impl SecretResolver) -> Self {
+        self.resolver = Some(Arc::new(resolver));
+        self
+    }
+
+    /// What to do when a capture is already stored at the key. Default:
+    /// [`OnExisting::Overwrite`].
+    pub fn on_existing(mut self, policy: OnExisting) -> Self {
+        self.on_existing = policy;
+        self
+    }
+
+    /// What to do with a file that arrives before its secret and token and
+    /// outgrows [`max_unverified_file_size`](Self::max_unverified_file_size).
+    /// Default: [`EarlyFile::Refuse`].
+    pub fn early_file(mut self, policy: EarlyFile) -> Self {
+        self.early_file = policy;
+        self
+    }
+
+    /// Where [`EarlyFile::Stage`] puts files until they are verified.
+    /// Default: `_incoming`.
+    pub fn staging_prefix(mut self, prefix: &str) -> Self {
+        let invalid = |source| ConfigError::InvalidPrefix {
+            setting: "staging_prefix",
+            prefix: prefix.to_owned(),
+            source,
+        };
+        match Path::parse(prefix) {
+            Ok(path) if path != Path::default() => self.staging_prefix = path,
+            Ok(_) => self.fail(invalid(None)),
+            Err(source) => self.fail(invalid(Some(source))),
+        }
+        self
+    }
+
+    /// Sets the key layout. Default: `screenshots/YYYY/MM/DD/<token>.<ext>`.
+    pub fn key_layout(mut self, layout: KeyLayout) -> Self {
+        self.layout = layout;
+        self
+    }
+
+    /// Shorthand for `key_layout(KeyLayout::with_prefix(prefix)?)`: keeps the
+    /// dated layout under another prefix.
+    pub fn key_prefix(mut self, prefix: &str) -> Self {
+        match KeyLayout::with_prefix(prefix) {
+            Ok(layout) => self.layout = layout,
+            Err(e) => self.fail(e),
+        }
+        self
+    }
+
+    /// Stores a `Cache-Control` header with every capture, e.g.
+    /// `public, max-age=31536000, immutable` (captures never change).
+    /// Default: none.
+    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
+        self.cache_control = Some(value.into());
+        self
+    }
+
+    /// Stores a `Content-Disposition` with every capture, naming the file
+    /// `<token>.<ext>`. Default: none.
+    pub fn content_disposition(mut self, disposition: Disposition) -> Self {
+        self.disposition = Some(disposition);
+        self
+    }
+
+    /// Stores user metadata with every capture: `token`, and for files up
+    /// to one part (a single put) `size` and `sha256`, computed while
+    /// streaming. A multipart upload declares its metadata before the first
+    /// byte, so large files carry `token` only; the outcome has both.
+    /// Implies [`sha256`](Self::sha256), whatever the order of the calls.
+    /// Default: off.
+    pub fn metadata(mut self, enabled: bool) -> Self {
+        self.metadata = enabled;
+        self
+    }
+
+    /// Computes the SHA-256 of every capture while streaming, reported in
+    /// [`StoredCapture::sha256`](crate::StoredCapture::sha256). Always on
+    /// with [`metadata`](Self::metadata). Default: off, since hashing costs
+    /// about as much CPU as the rest of the pipeline for a typical capture.
+    pub fn sha256(mut self, enabled: bool) -> Self {
+        self.sha256 = enabled;
+        self
+    }
+
+    /// Validates the configuration and builds the sink.
+    pub fn build(self) -> Result<CaptureSink, ConfigError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        if self.secrets.is_empty() && self.resolver.is_none() && self.mint.is_none() {
+            return Err(ConfigError::NoSecret);
+        }
+        validate(&self.limits, self.early_file)?;
+        let l = &self.limits;
+        let budget = Budget::new(
+            in_memory(l.max_buffered_bytes),
+            in_memory(l.unverified_bytes(self.early_file)),
+            in_memory(l.per_callback()),
+            l.admission_timeout,
+        );
+        let destination = Destination {
+            store: self.store,
+            part_size: in_memory(l.part_size),
+            max_parts_in_flight: l.max_parts_in_flight,
+            attributes: Arc::new(ObjectAttributes::new(
+                self.cache_control,
+                self.disposition,
+                self.metadata,
+            )),
+            sha256: self.sha256 || self.metadata,
+        };
+        Ok(CaptureSink::from_config(Config {
+            secrets: Secrets {
+                fixed: self.secrets,
+                mint: self.mint,
+                resolver: self.resolver,
+            },
+            layout: self.layout,
+            limits: self.limits,
+            on_existing: self.on_existing,
+            early_file: self.early_file,
+            staging_prefix: self.staging_prefix,
+            destination,
+            budget: Arc::new(budget),
+        }))
+    }
+
+    fn fail(&mut self, error: ConfigError) {
+        self.error.get_or_insert(error);
+    }
+}
+
+/// Checks that each limit is usable and that the memory budget holds what
+/// one callback can need.
+fn validate(l: &Limits, early_file: EarlyFile) -> Result<(), ConfigError> {
+    let invalid = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
+    let zero = [
+        ("max_file_size", l.max_file_size == 0),
+        ("max_text_field_size", l.max_text_field_size == 0),
+        ("part_size", l.part_size == 0),
+        ("max_parts_in_flight", l.max_parts_in_flight == 0),
+        ("idle_timeout", l.idle_timeout.is_zero()),
+        ("admission_timeout", l.admission_timeout.is_zero()),
+        ("verify_timeout", l.verify_timeout.is_zero()),
+    ];
+    if let Some((name, _)) = zero.iter().find(|(_, bad)| *bad) {
+        return invalid(name, "must be greater than zero");
+    }
+    if l.max_fields < 5 {
+        return invalid("max_fields", "must allow at least the five protocol fields");
+    }
+    if early_file == EarlyFile::Stage && l.max_unverified_file_size < SNIFF_LEN as u64 {
+        return invalid(
+            "max_unverified_file_size",
+            "must hold at least 256 bytes to identify a staged file",
+        );
+    }
+    let unverified = l.unverified_bytes(early_file);
+    if l.max_buffered_bytes < l.per_callback().saturating_add(unverified) {
+        return invalid(
+            "max_buffered_bytes",
+            concat!(
+                "must hold the unverified pool (max_unverified_bytes) and one verified callback: ",
+                per_callback!()
+            ),
+        );
+    }
+    if unverified < l.unverified_per_callback(early_file) {
+        return invalid(
+            "max_unverified_bytes",
+            concat!(
+                "must hold one callback before its secret, within max_buffered_bytes: ",
+                unverified_per_callback!()
+            ),
+        );
+    }
+    Ok(())
+}
+
+impl fmt::Debug for CaptureSinkBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CaptureSinkBuilder")
+            .field("store", &format_args!("{}", self.store))
+            .field("secrets", &self.secrets)
+            .field("resolver", &self.resolver.is_some())
+            .field("mint", &self.mint)
+            .field("layout", &self.layout)
+            .field("limits", &self.limits)
+            .field("on_existing", &self.on_existing)
+            .field("early_file", &self.early_file)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,35 @@
+//! What a built sink runs with, shared by its clones: validated once by the
+//! builder, read by every stage of the pipeline.
+
+use std::sync::Arc;
+
+use object_store::path::Path;
+
+use crate::budget::Budget;
+use crate::mint::SecretMint;
+use crate::upload::Destination;
+use crate::{EarlyFile, KeyLayout, OnExisting, Secret, SecretResolver};
+
+mod limits;
+
+pub(crate) use limits::{Limits, in_memory, per_callback, unverified_per_callback};
+
+/// The secrets a callback may prove, checked in this order: static, minted,
+/// then looked up by token.
+pub(crate) struct Secrets {
+    pub(crate) fixed: Vec<Secret>,
+    pub(crate) mint: Option<SecretMint>,
+    pub(crate) resolver: Option<Arc<dyn SecretResolver>>,
+}
+
+/// Everything a sink needs, shared by its clones.
+pub(crate) struct Config {
+    pub(crate) secrets: Secrets,
+    pub(crate) layout: KeyLayout,
+    pub(crate) limits: Limits,
+    pub(crate) on_existing: OnExisting,
+    pub(crate) early_file: EarlyFile,
+    pub(crate) staging_prefix: Path,
+    pub(crate) destination: Destination,
+    pub(crate) budget: Arc<Budget>,
+}

@@ -1,0 +1,143 @@
+//! What every stage shares while one callback is read: the sink's
+//! configuration, the callback's account and clocks, and the field-level
+//! reads that count as the parser's progress.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use multer::Field;
+use object_store::path::Path;
+
+use super::bounds::{Progress, Timing};
+use super::reject::{conflict, form_error, store_error};
+use crate::budget::Account;
+use crate::config::Config;
+use crate::format::SNIFF_LEN;
+use crate::upload::{Upload, exists};
+use crate::{Format, KeyContext, OnExisting, Rejection, RejectionKind};
+
+pub(super) struct Context {
+    pub(super) config: Arc<Config>,
+    /// What the callback holds; every dropped body byte is released here.
+    pub(super) account: Arc<Account>,
+    pub(super) progress: Arc<Progress>,
+    pub(super) timing: Timing,
+    pub(super) received_at: DateTime<Utc>,
+}
+
+impl Context {
+    /// The next chunk of a field, counted as progress for the parser.
+    pub(super) async fn chunk(
+        &self,
+        field: &mut Field<'static>,
+    ) -> Result<Option<Bytes>, Rejection> {
+        let chunk = field.chunk().await.map_err(form_error)?;
+        self.progress.made();
+        Ok(chunk)
+    }
+
+    /// Reads a field to its end and drops it.
+    pub(super) async fn skip(&self, field: &mut Field<'static>) -> Result<(), Rejection> {
+        while let Some(chunk) = self.chunk(field).await? {
+            self.account.release(chunk.len());
+        }
+        Ok(())
+    }
+
+    /// Reads a text field chunk by chunk, releasing its bytes once parsed.
+    pub(super) async fn text(
+        &self,
+        mut field: Field<'static>,
+        name: &str,
+    ) -> Result<String, Rejection> {
+        let mut bytes = Vec::new();
+        while let Some(chunk) = self.chunk(&mut field).await? {
+            bytes.extend_from_slice(&chunk);
+            self.account.release(chunk.len());
+        }
+        String::from_utf8(bytes).map_err(|_| {
+            Rejection::new(
+                RejectionKind::Malformed,
+                format!("field `{name}` is not UTF-8"),
+            )
+        })
+    }
+
+    /// The first chunks of a field, enough to identify the file.
+    pub(super) async fn head(&self, field: &mut Field<'static>) -> Result<Vec<Bytes>, Rejection> {
+        let mut head = Vec::new();
+        let mut len = 0;
+        while len < SNIFF_LEN {
+            let Some(chunk) = self.chunk(field).await? else {
+                break;
+            };
+            len += chunk.len();
+            head.push(chunk);
+        }
+        Ok(head)
+    }
+
+    /// Writes the chunks already read, then the rest of the field if there
+    /// is one, into the upload.
+    pub(super) async fn write(
+        &self,
+        upload: &mut Upload,
+        chunks: Vec<Bytes>,
+        rest: Option<&mut Field<'static>>,
+    ) -> Result<(), Rejection> {
+        for chunk in chunks {
+            upload.write(chunk).await.map_err(store_error)?;
+        }
+        if let Some(field) = rest {
+            while let Some(chunk) = self.chunk(field).await? {
+                upload.write(chunk).await.map_err(store_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The capture's key.
+    pub(super) fn key(&self, token: &str, format: Format) -> Path {
+        let context = KeyContext::new(token, format, self.received_at);
+        self.config.layout.key(&context)
+    }
+
+    /// A new upload to `key`, its bytes charged to this callback.
+    pub(super) fn upload(&self, key: Path, format: Format, token: Option<&str>) -> Upload {
+        let destination = &self.config.destination;
+        Upload::new(destination, self.account.clone(), key, format, token)
+    }
+
+    /// Whether the overwrite policy finds a capture already at `key`:
+    /// `Ok(true)` to keep it, an error to refuse the callback.
+    pub(super) async fn already_stored(&self, key: &Path) -> Result<bool, Rejection> {
+        let policy = self.config.on_existing;
+        if !policy.checks() {
+            return Ok(false);
+        }
+        let store = &*self.config.destination.store;
+        if !exists(store, key).await.map_err(store_error)? {
+            return Ok(false);
+        }
+        match policy {
+            OnExisting::Reject => Err(conflict(key)),
+            _ => Ok(true),
+        }
+    }
+}
+
+/// The upload, if `result` holds; otherwise the upload is aborted and the
+/// rejection returned.
+pub(super) async fn or_abort(
+    upload: Upload,
+    result: Result<(), Rejection>,
+) -> Result<Upload, Rejection> {
+    match result {
+        Ok(()) => Ok(upload),
+        Err(rejection) => {
+            upload.abort().await;
+            Err(rejection)
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! The receive pipeline, framework-agnostic: a request's headers and a
+//! stream of body bytes in, a [`Received`] out. It reads top to bottom as
+//! the flow:
+//!
+//! 1. [`receive`] opens the callback's account on the memory budget and
+//!    checks the framing (`Content-Type`, a declared length over the
+//!    limit) before a byte is read;
+//! 2. the body goes to the form parser through the [`reader`], which
+//!    charges every byte before the parser sees it and keeps the clocks
+//!    (idle, minimum rate, secret deadline);
+//! 3. [`fields`] walks the form; the secret is checked by [`verify`]
+//!    (static, minted, then looked up by token), and the file, identified
+//!    by [`sniff`], is held, staged, streamed or dropped by [`file`] as
+//!    the fields before it allow;
+//! 4. [`file::finish`] makes the capture visible, or aborts, and builds the
+//!    outcome;
+//! 5. after a rejection, what is left of the body is drained ([`slot`]),
+//!    so that a client still sending reads the answer.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::Utc;
+use futures_util::Stream;
+use http::HeaderMap;
+use http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
+use multer::{Constraints, Multipart, SizeLimit};
+use tokio::time::Instant;
+
+use crate::budget::Account;
+use crate::config::Config;
+use crate::{BoxError, Outcome, Received, Rejection, RejectionKind};
+
+mod bounds;
+mod context;
+mod fields;
+mod file;
+mod reader;
+mod reject;
+mod slot;
+mod sniff;
+mod verify;
+
+use bounds::{Progress, Timing};
+use context::Context;
+use fields::Form;
+use reader::BodyReader;
+use slot::Slot;
+
+/// How much of a refused body is read and dropped, at most, in multiples
+/// of the body limit (a body declared over the limit is drained too).
+const DRAIN_FACTOR: u64 = 4;
+
+/// Receives one callback.
+pub(crate) async fn receive<S, E>(config: &Arc<Config>, headers: &HeaderMap, body: S) -> Received
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Into<BoxError> + 'static,
+{
+    let started = Instant::now();
+    let slot = slot::slot(body);
+    let declared = content_length(headers);
+    let account = config.budget.open(declared);
+    let result = read(config, headers, declared, &slot, &account, started).await;
+    let saturated = account.waited();
+    // A client waiting for `100 Continue` before it sends the body has not
+    // been told to go on if nothing was read: do not invite the body now.
+    let expects_continue = headers
+        .get(EXPECT)
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"))
+        && account.received() == 0;
+    // Whatever the callback held is released before any drain.
+    drop(account);
+    log(&result);
+    let incomplete = match &result {
+        Ok(_) => false,
+        // The client is too slow or silent: do not wait on it any longer.
+        Err(r) if r.kind() == RejectionKind::Timeout || expects_continue => true,
+        // An early answer: read the rest so that the client, still
+        // sending, gets to read it (as Kestrel drains and nginx lingers).
+        Err(_) => {
+            let limits = &config.limits;
+            let most = DRAIN_FACTOR.saturating_mul(limits.body_size());
+            !slot::drain(&slot, most, limits.linger_timeout).await
+        }
+    };
+    Received::new(result, saturated, incomplete)
+}
+
+/// Checks the framing, then reads the form through the body reader.
+async fn read(
+    config: &Arc<Config>,
+    headers: &HeaderMap,
+    declared: Option<u64>,
+    slot: &Slot,
+    account: &Arc<Account>,
+    started: Instant,
+) -> Result<Outcome, Rejection> {
+    let received_at = Utc::now();
+    let boundary = boundary(headers)?;
+    let limits = &config.limits;
+    if let Some(len) = declared.filter(|len| *len > limits.body_size()) {
+        return Err(Rejection::new(
+            RejectionKind::TooLarge,
+            format!(
+                "request body of {len} bytes is larger than {} bytes",
+                limits.body_size()
+            ),
+        ));
+    }
+    let constraints = Constraints::new().size_limit(
+        SizeLimit::new()
+            .whole_stream(limits.body_size())
+            .per_field(limits.max_text_field_size)
+            .for_field("file", limits.max_file_size),
+    );
+    let progress = Arc::new(Progress::default());
+    let timing = Timing {
+        idle: limits.idle_timeout,
+        min_rate: limits.min_data_rate,
+        grace: limits.min_data_rate_grace,
+        verify_by: started + limits.verify_timeout,
+        verify_timeout: limits.verify_timeout,
+    };
+    let body = BodyReader::new(slot.clone(), account.clone(), progress.clone(), timing);
+    let mut multipart = Multipart::with_constraints(body, boundary, constraints);
+    let ctx = Context {
+        config: config.clone(),
+        account: account.clone(),
+        progress,
+        timing,
+        received_at,
+    };
+    Form::new(ctx).read(&mut multipart).await
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers.get(CONTENT_LENGTH)?.to_str().ok()?.parse().ok()
+}
+
+fn boundary(headers: &HeaderMap) -> Result<String, Rejection> {
+    let content_type = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .ok_or_else(reject::not_multipart)?;
+    multer::parse_boundary(content_type).map_err(|e| match e {
+        multer::Error::NoBoundary => Rejection::new(
+            RejectionKind::Malformed,
+            "multipart/form-data without a boundary",
+        ),
+        _ => reject::not_multipart(),
+    })
+}
+
+fn log(result: &Result<Outcome, Rejection>) {
+    use std::error::Error as _;
+    match result {
+        Ok(Outcome::Stored(s)) => tracing::info!(
+            key = %s.key, token = %s.token, format = %s.format, size = s.size,
+            "capture stored"
+        ),
+        Ok(Outcome::AlreadyStored(e)) => tracing::info!(
+            key = %e.key, token = %e.token, "capture already stored; not written again"
+        ),
+        Ok(Outcome::RenderFailed(r)) => tracing::info!(
+            token = r.token.as_deref().unwrap_or(""), status = %r.status,
+            "render failure acknowledged"
+        ),
+        Err(r) => tracing::warn!(
+            kind = ?r.kind(), status = r.status().as_u16(), reason = %r.reason(),
+            error = r.source().map(tracing::field::display),
+            "callback rejected"
+        ),
+    }
+}

@@ -1,0 +1,274 @@
+//! Streaming a file into the store: one put for a small file, a multipart
+//! upload with bounded parts in flight for a large one, aborted on every
+//! path that does not complete it.
+
+use std::mem;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use object_store::path::Path;
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutPayload, PutResult};
+use sha2::{Digest, Sha256};
+
+use crate::attributes::{Known, ObjectAttributes};
+use crate::budget::{Account, Tracked};
+use crate::coalesce::Coalesced;
+use crate::{Format, hex};
+
+mod multipart;
+mod target;
+
+use multipart::Multipart;
+use target::Target;
+
+/// What every upload of a sink shares: the store and how to write to it.
+#[derive(Clone)]
+pub(crate) struct Destination {
+    pub(crate) store: Arc<dyn ObjectStore>,
+    pub(crate) part_size: usize,
+    pub(crate) max_parts_in_flight: usize,
+    pub(crate) attributes: Arc<ObjectAttributes>,
+    /// Whether to hash what is stored: it costs about as much CPU as the
+    /// rest of the pipeline for a typical capture.
+    pub(crate) sha256: bool,
+}
+
+/// One object being written.
+///
+/// Bytes collect in `pending` until a full part is there. A file that never
+/// exceeds one part goes up as a single put in [`Upload::finish`]; past that,
+/// a multipart upload is created and parts of exactly `part_size` bytes are
+/// sent as tasks, at most `max_parts_in_flight` at a time. Memory held is
+/// therefore at most `part_size * (max_parts_in_flight + 1)`, and every byte
+/// of it stays charged to the callback's account while held.
+///
+/// Dropping an `Upload` that has a multipart upload open (the request future
+/// was dropped, say, because the client went away) aborts it in a task of
+/// its own, so no orphan parts are left behind on S3 or GCS.
+pub(crate) struct Upload {
+    target: Target,
+    sha256: Option<Sha256>,
+    /// Small chunks are copied together (see [`Coalesced`]).
+    pending: Coalesced,
+    pending_len: usize,
+    pending_tracked: Tracked,
+    size: u64,
+    multipart: Option<Multipart>,
+}
+
+/// Why an upload did not finish.
+#[derive(Debug)]
+pub(crate) enum FinishError {
+    /// It failed before the write that makes the object visible (a part,
+    /// a check); the upload was aborted and nothing was stored.
+    Aborted(object_store::Error),
+    /// The write that makes the object visible failed: it may have reached
+    /// the store and only its answer been lost.
+    Unconfirmed(object_store::Error),
+}
+
+impl FinishError {
+    /// The store's error, whatever is known of the write.
+    pub(crate) fn into_inner(self) -> object_store::Error {
+        match self {
+            FinishError::Aborted(e) | FinishError::Unconfirmed(e) => e,
+        }
+    }
+
+    /// An object appeared at the key meanwhile (a create that lost a race).
+    pub(crate) fn already_exists(&self) -> bool {
+        matches!(
+            self,
+            FinishError::Aborted(object_store::Error::AlreadyExists { .. })
+                | FinishError::Unconfirmed(object_store::Error::AlreadyExists { .. })
+        )
+    }
+}
+
+/// What a finished upload reports.
+pub(crate) struct Finished {
+    pub(crate) result: PutResult,
+    pub(crate) size: u64,
+    pub(crate) sha256: Option<String>,
+}
+
+/// Single puts up to this size are sent as one contiguous buffer. Larger
+/// ones are not: the copy would double their memory under a burst.
+const COALESCE_BELOW: usize = 64 * 1024;
+
+impl Upload {
+    pub(crate) fn new(
+        destination: &Destination,
+        account: Arc<Account>,
+        key: Path,
+        format: Format,
+        token: Option<&str>,
+    ) -> Self {
+        Self {
+            sha256: destination.sha256.then(Sha256::new),
+            target: Target::new(destination, key, format, token),
+            pending: Coalesced::default(),
+            pending_len: 0,
+            pending_tracked: Tracked::new(account),
+            size: 0,
+            multipart: None,
+        }
+    }
+
+    pub(crate) fn key(&self) -> &Path {
+        &self.target.key
+    }
+
+    /// Takes the next bytes of the file. Splitting `Bytes` is zero-copy, so
+    /// the parts reference the buffers the parser handed over.
+    pub(crate) async fn write(&mut self, mut data: Bytes) -> object_store::Result<()> {
+        let part_size = self.target.destination.part_size;
+        self.size += data.len() as u64;
+        if let Some(sha256) = &mut self.sha256 {
+            sha256.update(&data);
+        }
+        while !data.is_empty() {
+            // A full part is only sent once more data shows the file goes on,
+            // so a file of exactly one part still goes up as a single put.
+            if self.pending_len == part_size {
+                self.send_part().await?;
+            }
+            let take = (part_size - self.pending_len).min(data.len());
+            let head = if take == data.len() {
+                mem::take(&mut data)
+            } else {
+                data.split_to(take)
+            };
+            self.pending_len += head.len();
+            self.pending_tracked.add(head.len());
+            self.pending.push(head);
+        }
+        Ok(())
+    }
+
+    async fn send_part(&mut self) -> object_store::Result<()> {
+        if self.multipart.is_none() {
+            let upload = self.target.start_multipart().await?;
+            self.multipart = Some(Multipart::new(upload));
+        }
+        let max_in_flight = self.target.destination.max_parts_in_flight;
+        let (payload, tracked) = self.take_pending();
+        let Some(m) = self.multipart.as_mut() else {
+            unreachable!("multipart upload was created above")
+        };
+        m.wait_below(max_in_flight).await?;
+        m.spawn_part(payload, tracked);
+        Ok(())
+    }
+
+    fn take_pending(&mut self) -> (PutPayload, Tracked) {
+        self.pending_len = 0;
+        let payload = self.pending.take().into_iter().collect();
+        (payload, self.pending_tracked.take())
+    }
+
+    /// The pending bytes as the payload of a single put. A small file
+    /// scattered over many chunks is copied into one: one buffer costs the
+    /// store client and server less than many small frames, and the copy is
+    /// cheap at this size.
+    fn take_single(&mut self) -> (PutPayload, Tracked) {
+        let (payload, tracked) = self.take_pending();
+        if payload.iter().count() > 1 && payload.content_length() <= COALESCE_BELOW {
+            return (PutPayload::from(Bytes::from(payload)), tracked);
+        }
+        (payload, tracked)
+    }
+
+    /// Writes what remains and makes the object visible. With `create`, an
+    /// object already at the key is not replaced: the result is
+    /// `Error::AlreadyExists`.
+    pub(crate) async fn finish(mut self, create: bool) -> Result<Finished, FinishError> {
+        let sha256 = self.sha256.take().map(|h| hex::encode(&h.finalize()));
+        let size = self.size;
+        let result = if self.multipart.is_none() {
+            let (payload, _tracked) = self.take_single();
+            let mode = if create {
+                PutMode::Create
+            } else {
+                PutMode::Overwrite
+            };
+            let known = Known {
+                size,
+                sha256: sha256.as_deref(),
+            };
+            self.target
+                .put(payload, mode, known)
+                .await
+                .map_err(FinishError::Unconfirmed)
+        } else {
+            let result = self.complete_multipart(create).await;
+            if result.is_err() {
+                self.abort().await;
+            }
+            result
+        };
+        result.map(|result| Finished {
+            result,
+            size,
+            sha256,
+        })
+    }
+
+    async fn complete_multipart(&mut self, create: bool) -> Result<PutResult, FinishError> {
+        let last = (self.pending_len > 0).then(|| self.take_pending());
+        let Some(m) = self.multipart.as_mut() else {
+            unreachable!("finish checked for a multipart upload")
+        };
+        if let Some((payload, tracked)) = last {
+            m.spawn_part(payload, tracked);
+        }
+        m.wait_below(1).await.map_err(FinishError::Aborted)?;
+        // No conditional completion in `object_store`: check just before.
+        let store = &*self.target.destination.store;
+        if create
+            && exists(store, &self.target.key)
+                .await
+                .map_err(FinishError::Aborted)?
+        {
+            return Err(FinishError::Aborted(object_store::Error::AlreadyExists {
+                path: self.target.key.to_string(),
+                source: "found before completing the multipart upload".into(),
+            }));
+        }
+        let result = m.complete().await.map_err(FinishError::Unconfirmed)?;
+        self.multipart = None;
+        Ok(result)
+    }
+
+    /// Discards the upload: in-flight parts are cancelled and the multipart
+    /// upload, if one was opened, is aborted. Nothing was made visible.
+    ///
+    /// The abort runs as a task of its own, awaited here: if this future is
+    /// dropped midway (the request was cancelled), the abort still happens.
+    pub(crate) async fn abort(mut self) {
+        let Some(m) = self.multipart.take() else {
+            return;
+        };
+        let key = self.target.key.clone();
+        if let Err(error) = tokio::spawn(m.abort(key)).await {
+            tracing::warn!(key = %self.target.key, %error, "multipart abort task failed");
+        }
+    }
+}
+
+impl Drop for Upload {
+    fn drop(&mut self) {
+        if let Some(m) = self.multipart.take() {
+            m.abort_in_background(self.target.key.clone());
+        }
+    }
+}
+
+/// Whether an object is at `key`.
+pub(crate) async fn exists(store: &dyn ObjectStore, key: &Path) -> object_store::Result<bool> {
+    match store.head(key).await {
+        Ok(_) => Ok(true),
+        Err(object_store::Error::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}

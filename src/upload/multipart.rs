@@ -1,0 +1,82 @@
+//! An open multipart upload and its parts in flight.
+
+use std::sync::{Mutex, PoisonError};
+
+use object_store::path::Path;
+use object_store::{MultipartUpload, PutPayload, PutResult};
+use tokio::task::JoinSet;
+
+use crate::budget::Tracked;
+
+pub(super) struct Multipart {
+    /// Only ever reached through `get_mut` (never locked): the mutex is
+    /// there to make `Upload` `Sync`, which `dyn MultipartUpload` is not.
+    upload: Mutex<Box<dyn MultipartUpload>>,
+    parts: JoinSet<object_store::Result<()>>,
+}
+
+impl Multipart {
+    pub(super) fn new(upload: Box<dyn MultipartUpload>) -> Self {
+        Self {
+            upload: Mutex::new(upload),
+            parts: JoinSet::new(),
+        }
+    }
+
+    fn upload(&mut self) -> &mut Box<dyn MultipartUpload> {
+        self.upload
+            .get_mut()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Sends a part as a task; its bytes stay counted until the task ends
+    /// (or is cancelled).
+    pub(super) fn spawn_part(&mut self, payload: PutPayload, tracked: Tracked) {
+        let part = self.upload().put_part(payload);
+        self.parts.spawn(async move {
+            let result = part.await;
+            drop(tracked);
+            result
+        });
+    }
+
+    /// Waits until fewer than `parts` are in flight; the first failed part
+    /// fails the upload.
+    pub(super) async fn wait_below(&mut self, parts: usize) -> object_store::Result<()> {
+        while self.parts.len() >= parts.max(1) {
+            match self.parts.join_next().await {
+                Some(Ok(result)) => result?,
+                Some(Err(e)) => return Err(object_store::Error::JoinError { source: e }),
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Completes the upload once every part is in.
+    pub(super) async fn complete(&mut self) -> object_store::Result<PutResult> {
+        self.upload().complete().await
+    }
+
+    /// Cancels the parts in flight and aborts the upload.
+    pub(super) async fn abort(mut self, key: Path) {
+        self.parts.shutdown().await;
+        match self.upload().abort().await {
+            Ok(()) => tracing::debug!(%key, "multipart upload aborted"),
+            Err(error) => tracing::warn!(%key, %error, "multipart upload could not be aborted"),
+        }
+    }
+
+    /// [`abort`](Self::abort) in a task of its own, for an upload dropped
+    /// unfinished.
+    pub(super) fn abort_in_background(self, key: Path) {
+        match tokio::runtime::Handle::try_current() {
+            Ok(handle) => {
+                handle.spawn(self.abort(key));
+            }
+            Err(_) => {
+                tracing::warn!(%key, "multipart upload dropped outside a runtime; not aborted")
+            }
+        }
+    }
+}
