@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Hostile-load benchmark on loopback, reproducible with this one command:
 #   bash scripts/bench-hostile.sh [N]        (N valid callbacks per attack, default 300)
-# For each attack of the hostile tool (benches/tools/src/hostile.rs), and a
+# For each attack of the hostile tool (benches/tools/src/hostile/), and a
 # baseline without one: a fresh S3 server and a fresh sink (the axum
 # example) on a port of its own; the attack opened against the sink, then
 # N valid 180 KB PNG callbacks sent through it at concurrency 16; the

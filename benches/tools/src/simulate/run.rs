@@ -1,11 +1,5 @@
-//! The load tool: it acts as the capture service, sending N callbacks with
-//! unique tokens and real files at concurrency C to a URL, then prints
-//! callbacks per second, latency percentiles and status counts. Given the
-//! sink's store, it lists it afterwards and reports every acknowledged
-//! capture that did not land, at the key the sink's [`KeyLayout`] gives it.
-//! With `raw_put` it instead puts the same files straight into a store at
-//! the same concurrency: the ceiling for the setup. The `load` binary is
-//! its command line.
+//! The run: the callbacks (or the raw puts) at the set concurrency, the
+//! table, then the check of the store.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -15,124 +9,13 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use chrono::Utc;
 use futures_util::{StreamExt, stream};
-use shotsink::object_store::path::Path;
-use shotsink::object_store::{
-    Attribute, Attributes, ObjectStore, PutMultipartOptions, PutOptions, PutPayload, WriteMultipart,
-};
-use shotsink::testing::{Callback, generated, sample};
-use shotsink::{Format, KeyContext, KeyLayout};
+use shotsink::testing::Callback;
+use shotsink::{Format, KeyContext};
 
+use super::body::{Chunks, files_for};
+use super::raw_put::raw_put;
+use super::{Options, Report};
 use crate::{BoxError, landed, open_store};
-
-/// What to send, where, and how many at once.
-pub struct Options {
-    pub url: String,
-    pub count: usize,
-    pub concurrency: usize,
-    pub size: Option<usize>,
-    pub format: Option<Format>,
-    pub secret: String,
-    pub store: Option<String>,
-    pub raw_put: Option<String>,
-    pub part_size: usize,
-    pub in_flight: usize,
-    /// With `raw_put`, skip listing the store afterwards.
-    pub no_check: bool,
-    /// Print a progress bar on stderr.
-    pub progress: bool,
-    /// Where the sink puts a capture (and where raw puts go).
-    pub key_layout: KeyLayout,
-}
-
-/// What a run measured.
-#[derive(Debug)]
-pub struct Report {
-    pub seconds: f64,
-    pub per_second: f64,
-    pub statuses: BTreeMap<String, usize>,
-    pub p50: Duration,
-    pub p95: Duration,
-    pub p99: Duration,
-    /// Tokens acknowledged with 200 whose capture is not in the store
-    /// (`None` when no store was given to check).
-    pub missing: Option<Vec<String>>,
-}
-
-impl Options {
-    /// The defaults, with a secret.
-    pub fn new(url: &str, secret: &str) -> Self {
-        Self {
-            url: url.into(),
-            count: 500,
-            concurrency: 32,
-            size: None,
-            format: None,
-            secret: secret.into(),
-            store: None,
-            raw_put: None,
-            part_size: 8 << 20,
-            in_flight: 2,
-            no_check: false,
-            progress: false,
-            key_layout: KeyLayout::default(),
-        }
-    }
-}
-
-/// The files to send, made before the clock starts: a generated PDF of the
-/// asked size, one sample format, or the five samples (callback `i` sends
-/// file `i % len`; the bytes are shared, never copied per callback).
-fn files_for(o: &Options) -> Vec<(Format, Bytes)> {
-    match (o.size, o.format) {
-        (Some(size), format) => {
-            let format = format.unwrap_or(Format::Pdf);
-            vec![(format, generated(format, size))]
-        }
-        (None, Some(format)) => vec![(format, sample(format))],
-        (None, None) => Format::ALL.iter().map(|&f| (f, sample(f))).collect(),
-    }
-}
-
-/// A request body sent as the pieces it is made of (the callback's
-/// multipart framing around the shared file bytes), with its exact length.
-struct Chunks {
-    chunks: std::collections::VecDeque<Bytes>,
-    remaining: u64,
-}
-
-impl Chunks {
-    fn new(chunks: Vec<Bytes>) -> Self {
-        let remaining = chunks.iter().map(|c| c.len() as u64).sum();
-        Self {
-            chunks: chunks.into(),
-            remaining,
-        }
-    }
-}
-
-impl http_body::Body for Chunks {
-    type Data = Bytes;
-    type Error = std::convert::Infallible;
-
-    fn poll_frame(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
-        let next = self.chunks.pop_front();
-        if let Some(chunk) = &next {
-            self.remaining -= chunk.len() as u64;
-        }
-        std::task::Poll::Ready(next.map(|c| Ok(http_body::Frame::data(c))))
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.chunks.is_empty()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        http_body::SizeHint::with_exact(self.remaining)
-    }
-}
 
 /// Sends the callbacks (or the raw puts), prints the table, and checks the
 /// store if one was given.
@@ -304,55 +187,4 @@ pub async fn run(o: Options) -> Result<Report, BoxError> {
         missing: Some(missing),
         ..report
     })
-}
-
-/// The ceiling: the file put straight into the store, as one put up to one
-/// part, else as a multipart upload with the sink's part size and parts in
-/// flight.
-async fn raw_put(
-    store: &dyn ObjectStore,
-    o: &Options,
-    key: &Path,
-    format: Format,
-    file: Bytes,
-) -> Result<(), String> {
-    let attributes = Attributes::from_iter([(Attribute::ContentType, format.content_type())]);
-    match put_with(store, o, key, file.clone(), attributes).await {
-        // Local disk takes no attributes.
-        Err(shotsink::object_store::Error::NotImplemented { .. }) => {
-            put_with(store, o, key, file, Attributes::new()).await
-        }
-        other => other,
-    }
-    .map_err(|e| e.to_string())
-}
-
-async fn put_with(
-    store: &dyn ObjectStore,
-    o: &Options,
-    key: &Path,
-    file: Bytes,
-    attributes: Attributes,
-) -> shotsink::object_store::Result<()> {
-    if file.len() <= o.part_size {
-        let opts = PutOptions {
-            attributes,
-            ..Default::default()
-        };
-        return store
-            .put_opts(key, PutPayload::from(file), opts)
-            .await
-            .map(|_| ());
-    }
-    let opts = PutMultipartOptions {
-        attributes,
-        ..Default::default()
-    };
-    let upload = store.put_multipart_opts(key, opts).await?;
-    let mut writer = WriteMultipart::new_with_chunk_size(upload, o.part_size);
-    for chunk in file.chunks(o.part_size) {
-        writer.wait_for_capacity(o.in_flight).await?;
-        writer.put(file.slice_ref(chunk));
-    }
-    writer.finish().await.map(|_| ())
 }
