@@ -16,6 +16,13 @@ trap cleanup EXIT
 export AWS_ENDPOINT=http://127.0.0.1:9000 AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID=shotsink AWS_SECRET_ACCESS_KEY=shotsink-secret \
   SHOTSINK_SECRET=bench-secret SHOTSINK_STORE=s3://captures RUST_LOG=shotsink=warn
+# INTEGRITY=crc64nvme: every process's S3 client sends unsigned payloads
+# with a CRC64NVME checksum, as the sink does by default over HTTPS to AWS,
+# R2 and Scaleway (the loopback server is plain HTTP, where the default is
+# SigV4's signed payload).
+if [ "${INTEGRITY:-signed}" = crc64nvme ]; then
+  export AWS_UNSIGNED_PAYLOAD=true AWS_CHECKSUM_ALGORITHM=crc64nvme
+fi
 
 wait_port() { for _ in $(seq 1 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
 start_sink() { # port; sets $sink_pid

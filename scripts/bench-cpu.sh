@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Where the CPU goes, per callback and per process, reproducible with:
-#   bash scripts/bench-cpu.sh [N]        (ROUNDS=2 repeats each mode)
+#   bash scripts/bench-cpu.sh [N]        (ROUNDS=2 repeats each mode;
+#   INTEGRITY=crc64nvme for unsigned payloads with a CRC64NVME checksum)
 # For the 15 KB and 180 KB samples at concurrency 32: the raw puts, the sink
 # and the naive handler, each on a fresh S3 server after a warm-up. The CPU
 # time (user + system, from /proc/<pid>/stat) of the load tool, the handler
@@ -16,7 +17,7 @@ per() { awk -v t="$1" -v n="$n" -v hz="$hz" 'BEGIN {printf "%.3f", t / hz * 1000
 start_sink 3000; sink=$sink_pid
 "$bin/naive" --addr 127.0.0.1:3001 >/dev/null 2>&1 & naive=$!; pids+=("$naive"); wait_port 3001
 
-echo "# $(date -u +%F) on $(nproc) cores; CPU ms per callback (load tool / handler / S3 server / total)"
+echo "# $(date -u +%F) on $(nproc) cores, INTEGRITY=${INTEGRITY:-signed}; CPU ms per callback (load tool / handler / S3 server / total)"
 for spec in "--format webp" "--format png"; do
   echo; echo "## $spec, n=$n, c=32"
   for _ in $(seq 1 "${ROUNDS:-2}"); do

@@ -3,9 +3,13 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use object_store::{Attribute, AttributeValue, Attributes};
+use object_store::{Attribute, AttributeValue, Attributes, TagSet};
 
 use crate::Format;
+use crate::probe::Identified;
+
+/// The tag keys `capture_tags` sets.
+pub(crate) const CAPTURE_TAGS: [&str; 2] = ["token", "format"];
 
 /// How a browser should present a stored capture (`Content-Disposition`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,13 +32,19 @@ impl Disposition {
     }
 }
 
-/// The attributes wanted, and whether the store has shown it takes none.
-#[derive(Debug)]
+/// The attributes and tags wanted, and whether the store has shown it
+/// takes no attributes.
+#[derive(Debug, Default)]
 pub(crate) struct ObjectAttributes {
     pub(crate) cache_control: Option<String>,
     pub(crate) disposition: Option<Disposition>,
-    /// `token`, `size` and `sha256` as user metadata.
+    /// `token`, `width`, `height`, `size` and `sha256` as user metadata.
     pub(crate) metadata: bool,
+    pub(crate) storage_class: Option<String>,
+    /// Fixed tags, checked by the builder.
+    pub(crate) tags: Vec<(String, String)>,
+    /// Whether to tag with the token and the format.
+    pub(crate) capture_tags: bool,
     /// Learned at run time: set once the store refused object attributes.
     unsupported: AtomicBool,
 }
@@ -49,34 +59,25 @@ pub(crate) struct Known<'a> {
 }
 
 impl ObjectAttributes {
-    pub(crate) fn new(
-        cache_control: Option<String>,
-        disposition: Option<Disposition>,
-        metadata: bool,
-    ) -> Self {
-        Self {
-            cache_control,
-            disposition,
-            metadata,
-            unsupported: AtomicBool::new(false),
-        }
-    }
-
     /// The attributes to send for a file of `format` (with the token, when
     /// known: a staged file's is not), or `None` once the store has shown
     /// it takes none (`LocalFileSystem` refuses every attribute; its keys
     /// carry the extension instead).
     pub(crate) fn for_file(
         &self,
-        format: Format,
+        file: Identified,
         token: Option<&str>,
         known: Option<Known<'_>>,
     ) -> Option<Attributes> {
+        let format = file.format;
         if self.unsupported.load(Ordering::Relaxed) {
             return None;
         }
         let mut attributes = Attributes::new();
         attributes.insert(Attribute::ContentType, format.content_type().into());
+        if let Some(class) = &self.storage_class {
+            attributes.insert(Attribute::StorageClass, class.clone().into());
+        }
         if let Some(cache_control) = &self.cache_control {
             attributes.insert(Attribute::CacheControl, cache_control.clone().into());
         }
@@ -90,6 +91,16 @@ impl ObjectAttributes {
         if self.metadata {
             if let Some(token) = token {
                 attributes.insert(Attribute::Metadata("token".into()), token.to_owned().into());
+            }
+            if let Some(dims) = file.dims {
+                attributes.insert(
+                    Attribute::Metadata("width".into()),
+                    dims.width.to_string().into(),
+                );
+                attributes.insert(
+                    Attribute::Metadata("height".into()),
+                    dims.height.to_string().into(),
+                );
             }
             if let Some(known) = known {
                 attributes.insert(
@@ -105,6 +116,22 @@ impl ObjectAttributes {
             }
         }
         Some(attributes)
+    }
+
+    /// The tags for a file of `format` (with the token, when known).
+    pub(crate) fn tags(&self, format: Format, token: Option<&str>) -> TagSet {
+        let mut tags = TagSet::default();
+        for (key, value) in &self.tags {
+            tags.push(key, value);
+        }
+        if self.capture_tags {
+            let [token_key, format_key] = CAPTURE_TAGS;
+            if let Some(token) = token {
+                tags.push(token_key, token);
+            }
+            tags.push(format_key, format.extension());
+        }
+        tags
     }
 
     /// The store refused attributes: send none from now on.

@@ -33,6 +33,24 @@ pub enum ConfigError {
         /// The ACL as given.
         acl: String,
     },
+    /// An object tag S3 would refuse: see
+    /// [`CaptureSinkBuilder::tag`](crate::CaptureSinkBuilder::tag).
+    InvalidTag {
+        /// The tag's key.
+        key: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+    /// A setting that takes a URL (or a storage class) was given a value
+    /// that cannot be used.
+    InvalidSetting {
+        /// The setting, e.g. `public_urls`.
+        setting: &'static str,
+        /// The value as given.
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A store location could not be used.
     InvalidStoreUrl {
         /// The location as given.
@@ -77,6 +95,12 @@ impl fmt::Display for ConfigError {
                 write!(f, "invalid canned ACL {acl:?}: not a valid header value")
             }
             ConfigError::InvalidLimit { name, reason } => write!(f, "invalid `{name}`: {reason}"),
+            ConfigError::InvalidTag { key, reason } => write!(f, "invalid tag {key:?}: {reason}"),
+            ConfigError::InvalidSetting {
+                setting,
+                value,
+                reason,
+            } => write!(f, "invalid `{setting}` {value:?}: {reason}"),
             ConfigError::InvalidStoreUrl { url, reason } => {
                 write!(f, "invalid store location {url:?}: {reason}")
             }

@@ -63,7 +63,7 @@
 //!     Content-Disposition: form-data; name=\"token\"\r\n\r\nAbc123\r\n--B\r\n\
 //!     Content-Disposition: form-data; name=\"format\"\r\n\r\npdf\r\n--B\r\n\
 //!     Content-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n\
-//!     %PDF-1.4 ...\r\n--B--\r\n";
+//!     %PDF-1.4 ... %%EOF\r\n--B--\r\n";
 //! let request = Request::post("/callback")
 //!     .header("content-type", "multipart/form-data; boundary=B")
 //!     .body(http_body_util::Full::new(bytes::Bytes::from(body)))?;
@@ -73,7 +73,7 @@
 //!
 //! let today = chrono::Utc::now().format("%Y/%m/%d");
 //! let key = format!("screenshots/{today}/Abc123.pdf").into();
-//! assert_eq!(store.get(&key).await?.bytes().await?.as_ref(), b"%PDF-1.4 ...");
+//! assert_eq!(store.get(&key).await?.bytes().await?.as_ref(), b"%PDF-1.4 ... %%EOF");
 //! # Ok(())
 //! # }
 //! ```
@@ -152,9 +152,11 @@ mod error;
 mod format;
 mod hex;
 mod key;
+mod link;
 pub mod mint;
 mod outcome;
 mod policy;
+mod probe;
 mod random;
 mod receive;
 mod received;
@@ -183,12 +185,16 @@ pub use builder::CaptureSinkBuilder;
 pub use error::ConfigError;
 pub use format::{Format, UnknownFormat};
 pub use key::{KeyContext, KeyLayout};
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+pub use link::Presigner;
 pub use outcome::{ExistingCapture, Outcome, RenderFailure, StoredCapture};
 pub use policy::{EarlyFile, OnExisting};
 pub use received::Received;
 pub use rejection::{Rejection, RejectionKind};
 pub use secret::{Secret, SecretResolver};
 pub use sink::CaptureSink;
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+pub use store::presigner_from_url;
 pub use store::store_from_url;
 
 /// A boxed error, as returned by a [`SecretResolver`] and accepted from body

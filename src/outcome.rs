@@ -72,6 +72,17 @@ pub struct StoredCapture {
     pub e_tag: Option<String>,
     /// The store's version of the new object, if it is versioned.
     pub version: Option<String>,
+    /// The image's width in pixels, from its header; `None` for a PDF.
+    pub width: Option<u32>,
+    /// The image's height in pixels, from its header; `None` for a PDF.
+    pub height: Option<u32>,
+    /// Where to fetch the capture: its public URL or a presigned one, when
+    /// configured with
+    /// [`public_urls`](crate::CaptureSinkBuilder::public_urls) or
+    /// [`presigned_urls`](crate::CaptureSinkBuilder::presigned_urls).
+    /// A presigned URL grants access to whoever holds it until it expires;
+    /// the log line shows it without its query, where the signature is.
+    pub url: Option<String>,
 }
 
 impl StoredCapture {

@@ -11,6 +11,15 @@
 //!
 //! A path after the bucket becomes a prefix (`PrefixStore`). Options passed
 //! explicitly (`aws_endpoint`, `aws_region`, ...) override the environment.
+//! Every option of the cloud builders is accepted, server-side encryption
+//! included (`aws_server_side_encryption`, `aws_sse_kms_key_id`,
+//! `aws_sse_bucket_key_enabled`, `aws_sse_customer_key_base64`). An S3
+//! store gets its provider's payload protection
+//! ([`Integrity`](crate::providers::Integrity)) unless
+//! `aws_unsigned_payload` or `aws_checksum_algorithm` is set.
+//!
+//! [`presigner_from_url`] opens the same location as a
+//! [`Presigner`](crate::Presigner), for presigned links to the captures.
 //!
 //! # Example
 //!
@@ -23,6 +32,8 @@
 //! ```
 
 use std::sync::Arc;
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+use std::time::Duration;
 
 use object_store::local::LocalFileSystem;
 use object_store::memory::InMemory;
@@ -31,6 +42,8 @@ use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreScheme};
 
 use crate::ConfigError;
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+use crate::Presigner;
 
 /// Opens the store a URL (or a plain directory path) names; see the
 /// [module documentation](self) for the forms and options.
@@ -43,6 +56,59 @@ where
     K: AsRef<str>,
     V: Into<String>,
 {
+    Ok(open(location, options)?.store)
+}
+
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+/// Opens the cloud store a URL names (`s3://`, `gs://`, `az://`, with the
+/// same options as [`store_from_url`]) as a [`Presigner`] whose URLs are
+/// valid for `expires_in`, with the URL's path as its prefix.
+pub fn presigner_from_url<I, K, V>(
+    location: &str,
+    options: I,
+    expires_in: Duration,
+) -> Result<Presigner, ConfigError>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: Into<String>,
+{
+    let opened = open(location, options)?;
+    let signer = opened.signer.ok_or_else(|| ConfigError::InvalidStoreUrl {
+        url: location.to_owned(),
+        reason: "this store signs no URLs (s3://, gs:// and az:// do)".into(),
+    })?;
+    Ok(Presigner::new(signer, expires_in).with_prefix(opened.prefix))
+}
+
+/// A store opened from a location, and its client as a signer when it is
+/// one.
+struct Opened {
+    store: Arc<dyn ObjectStore>,
+    #[cfg_attr(
+        not(any(feature = "aws", feature = "gcp", feature = "azure")),
+        allow(dead_code)
+    )]
+    signer: Option<Signer>,
+    #[cfg_attr(
+        not(any(feature = "aws", feature = "gcp", feature = "azure")),
+        allow(dead_code)
+    )]
+    prefix: Path,
+}
+
+/// A store's client as a URL signer (none without a cloud feature).
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+type Signer = Arc<dyn object_store::signer::Signer>;
+#[cfg(not(any(feature = "aws", feature = "gcp", feature = "azure")))]
+type Signer = std::convert::Infallible;
+
+fn open<I, K, V>(location: &str, options: I) -> Result<Opened, ConfigError>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: Into<String>,
+{
     let invalid = |reason: String| ConfigError::InvalidStoreUrl {
         url: location.to_owned(),
         reason,
@@ -50,7 +116,7 @@ where
     if !location.contains("://") {
         std::fs::create_dir_all(location).map_err(|e| invalid(e.to_string()))?;
         let store = LocalFileSystem::new_with_prefix(location).map_err(ConfigError::from)?;
-        return Ok(Arc::new(store));
+        return Ok(Opened::local(store));
     }
     let url = url::Url::parse(location).map_err(|e| invalid(e.to_string()))?;
     let (scheme, prefix) = ObjectStoreScheme::parse(&url).map_err(|e| invalid(e.to_string()))?;
@@ -63,15 +129,15 @@ where
         .into_iter()
         .map(|(k, v)| (k.as_ref().to_ascii_lowercase(), v.into()))
         .collect();
-    let store: Arc<dyn ObjectStore> = match scheme {
+    let (store, signer): (Arc<dyn ObjectStore>, _) = match scheme {
         ObjectStoreScheme::Local => {
             let dir = url
                 .to_file_path()
                 .map_err(|()| invalid("not a local path".into()))?;
             std::fs::create_dir_all(&dir).map_err(|e| invalid(e.to_string()))?;
-            return Ok(Arc::new(LocalFileSystem::new_with_prefix(dir)?));
+            return Ok(Opened::local(LocalFileSystem::new_with_prefix(dir)?));
         }
-        ObjectStoreScheme::Memory => Arc::new(InMemory::new()),
+        ObjectStoreScheme::Memory => (Arc::new(InMemory::new()), None),
         #[cfg(feature = "aws")]
         ObjectStoreScheme::AmazonS3 => {
             let builder = with_options(
@@ -79,7 +145,12 @@ where
                 &options,
                 |b, k, v| b.with_config(k, v),
             );
-            Arc::new(builder.build()?)
+            let chosen = crate::providers::integrity::chosen_in_env()
+                || options
+                    .iter()
+                    .any(|(k, _)| crate::providers::integrity::chosen_by(k));
+            let builder = crate::providers::integrity::with_default(builder, chosen);
+            cloud(builder.build()?)
         }
         #[cfg(feature = "gcp")]
         ObjectStoreScheme::GoogleCloudStorage => {
@@ -88,7 +159,7 @@ where
                 &options,
                 |b, k, v| b.with_config(k, v),
             );
-            Arc::new(builder.build()?)
+            cloud(builder.build()?)
         }
         #[cfg(feature = "azure")]
         ObjectStoreScheme::MicrosoftAzure => {
@@ -97,7 +168,7 @@ where
                 &options,
                 |b, k, v| b.with_config(k, v),
             );
-            Arc::new(builder.build()?)
+            cloud(builder.build()?)
         }
         other => {
             return Err(invalid(format!(
@@ -105,11 +176,35 @@ where
             )));
         }
     };
-    if prefix == Path::default() {
-        Ok(store)
+    let store = if prefix == Path::default() {
+        store
     } else {
-        Ok(Arc::new(PrefixStore::new(store, prefix)))
+        Arc::new(PrefixStore::new(store, prefix.clone()))
+    };
+    Ok(Opened {
+        store,
+        signer,
+        prefix,
+    })
+}
+
+impl Opened {
+    fn local(store: LocalFileSystem) -> Self {
+        Opened {
+            store: Arc::new(store),
+            signer: None,
+            prefix: Path::default(),
+        }
     }
+}
+
+/// A cloud client, as a store and as a signer.
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+fn cloud<T: ObjectStore + object_store::signer::Signer>(
+    client: T,
+) -> (Arc<dyn ObjectStore>, Option<Signer>) {
+    let client = Arc::new(client);
+    (client.clone(), Some(client))
 }
 
 /// Applies the options a builder knows (by its config key names) and skips

@@ -20,6 +20,17 @@ impl CaptureSinkBuilder {
         self
     }
 
+    /// Largest image accepted, in pixels (width × height, read from the
+    /// header before any byte is stored); a larger one is answered 415 and
+    /// nothing is stored, so that what lands can be decoded without a
+    /// decompression bomb. `None` turns the check off; PDFs have no pixel
+    /// size. Default: 100,000,000 (a page 1,920 pixels wide and 52,000
+    /// tall).
+    pub fn max_pixels(mut self, pixels: Option<u64>) -> Self {
+        self.limits.max_pixels = pixels;
+        self
+    }
+
     /// Most form fields accepted in one callback; at least the protocol's
     /// five. Default: 16.
     pub fn max_fields(mut self, count: usize) -> Self {

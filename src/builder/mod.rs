@@ -9,14 +9,13 @@ use object_store::path::Path;
 use crate::attributes::ObjectAttributes;
 use crate::budget::Budget;
 use crate::config::{Config, Limits, Secrets, in_memory, per_callback, unverified_per_callback};
-use crate::format::SNIFF_LEN;
+use crate::link::Links;
 use crate::mint::SecretMint;
 use crate::upload::Destination;
-use crate::{
-    CaptureSink, ConfigError, Disposition, EarlyFile, KeyLayout, OnExisting, Secret, SecretResolver,
-};
+use crate::{CaptureSink, ConfigError, EarlyFile, KeyLayout, OnExisting, Secret, SecretResolver};
 
 mod limits;
+mod object;
 
 /// Configures a [`CaptureSink`]; every setting is validated in
 /// [`build`](Self::build), and no setting depends on the order of the calls.
@@ -31,10 +30,9 @@ pub struct CaptureSinkBuilder {
     on_existing: OnExisting,
     early_file: EarlyFile,
     staging_prefix: Path,
-    cache_control: Option<String>,
-    disposition: Option<Disposition>,
-    metadata: bool,
+    attributes: ObjectAttributes,
     sha256: bool,
+    links: Option<Links>,
     error: Option<ConfigError>,
 }
 
@@ -57,10 +55,9 @@ impl CaptureSinkBuilder {
             on_existing: OnExisting::default(),
             early_file: EarlyFile::default(),
             staging_prefix: Path::from("_incoming"),
-            cache_control: None,
-            disposition: None,
-            metadata: false,
+            attributes: ObjectAttributes::default(),
             sha256: false,
+            links: None,
             error: None,
         }
     }
@@ -147,41 +144,6 @@ impl CaptureSinkBuilder {
         self
     }
 
-    /// Stores a `Cache-Control` header with every capture, e.g.
-    /// `public, max-age=31536000, immutable` (captures never change).
-    /// Default: none.
-    pub fn cache_control(mut self, value: impl Into<String>) -> Self {
-        self.cache_control = Some(value.into());
-        self
-    }
-
-    /// Stores a `Content-Disposition` with every capture, naming the file
-    /// `<token>.<ext>`. Default: none.
-    pub fn content_disposition(mut self, disposition: Disposition) -> Self {
-        self.disposition = Some(disposition);
-        self
-    }
-
-    /// Stores user metadata with every capture: `token`, and for files up
-    /// to one part (a single put) `size` and `sha256`, computed while
-    /// streaming. A multipart upload declares its metadata before the first
-    /// byte, so large files carry `token` only; the outcome has both.
-    /// Implies [`sha256`](Self::sha256), whatever the order of the calls.
-    /// Default: off.
-    pub fn metadata(mut self, enabled: bool) -> Self {
-        self.metadata = enabled;
-        self
-    }
-
-    /// Computes the SHA-256 of every capture while streaming, reported in
-    /// [`StoredCapture::sha256`](crate::StoredCapture::sha256). Always on
-    /// with [`metadata`](Self::metadata). Default: off, since hashing costs
-    /// about as much CPU as the rest of the pipeline for a typical capture.
-    pub fn sha256(mut self, enabled: bool) -> Self {
-        self.sha256 = enabled;
-        self
-    }
-
     /// Validates the configuration and builds the sink.
     pub fn build(self) -> Result<CaptureSink, ConfigError> {
         if let Some(e) = self.error {
@@ -191,6 +153,7 @@ impl CaptureSinkBuilder {
             return Err(ConfigError::NoSecret);
         }
         validate(&self.limits, self.early_file)?;
+        self.check_tags()?;
         let l = &self.limits;
         let budget = Budget::new(
             in_memory(l.max_buffered_bytes),
@@ -202,12 +165,8 @@ impl CaptureSinkBuilder {
             store: self.store,
             part_size: in_memory(l.part_size),
             max_parts_in_flight: l.max_parts_in_flight,
-            attributes: Arc::new(ObjectAttributes::new(
-                self.cache_control,
-                self.disposition,
-                self.metadata,
-            )),
-            sha256: self.sha256 || self.metadata,
+            sha256: self.sha256 || self.attributes.metadata,
+            attributes: Arc::new(self.attributes),
         };
         Ok(CaptureSink::from_config(Config {
             secrets: Secrets {
@@ -221,6 +180,7 @@ impl CaptureSinkBuilder {
             early_file: self.early_file,
             staging_prefix: self.staging_prefix,
             destination,
+            links: self.links,
             budget: Arc::new(budget),
         }))
     }
@@ -248,12 +208,6 @@ fn validate(l: &Limits, early_file: EarlyFile) -> Result<(), ConfigError> {
     }
     if l.max_fields < 5 {
         return invalid("max_fields", "must allow at least the five protocol fields");
-    }
-    if early_file == EarlyFile::Stage && l.max_unverified_file_size < SNIFF_LEN as u64 {
-        return invalid(
-            "max_unverified_file_size",
-            "must hold at least 256 bytes to identify a staged file",
-        );
     }
     let unverified = l.unverified_bytes(early_file);
     if l.max_buffered_bytes < l.per_callback().saturating_add(unverified) {

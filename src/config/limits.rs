@@ -44,6 +44,8 @@ pub(crate) struct Limits {
     pub(crate) max_parts_in_flight: usize,
     pub(crate) max_unverified_file_size: u64,
     pub(crate) max_body_size: Option<u64>,
+    /// `None`: no pixel limit.
+    pub(crate) max_pixels: Option<u64>,
     pub(crate) max_buffered_bytes: u64,
     /// `None`: the default, at least one callback's unverified need.
     pub(crate) max_unverified_bytes: Option<u64>,
@@ -65,6 +67,7 @@ impl Default for Limits {
             max_parts_in_flight: 2,
             max_unverified_file_size: 8 * MIB,
             max_body_size: None,
+            max_pixels: Some(100_000_000),
             max_buffered_bytes: 64 * MIB,
             max_unverified_bytes: None,
             idle_timeout: Duration::from_secs(30),

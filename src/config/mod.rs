@@ -6,6 +6,7 @@ use std::sync::Arc;
 use object_store::path::Path;
 
 use crate::budget::Budget;
+use crate::link::Links;
 use crate::mint::SecretMint;
 use crate::upload::Destination;
 use crate::{EarlyFile, KeyLayout, OnExisting, Secret, SecretResolver};
@@ -31,5 +32,7 @@ pub(crate) struct Config {
     pub(crate) early_file: EarlyFile,
     pub(crate) staging_prefix: Path,
     pub(crate) destination: Destination,
+    /// How a stored capture's URL is made, if at all.
+    pub(crate) links: Option<Links>,
     pub(crate) budget: Arc<Budget>,
 }

@@ -11,9 +11,10 @@ use object_store::path::Path;
 
 use super::bounds::{Progress, Timing};
 use super::reject::{conflict, form_error, store_error};
+use super::sniff::Head;
 use crate::budget::Account;
 use crate::config::Config;
-use crate::format::SNIFF_LEN;
+use crate::probe::{Identified, Probe};
 use crate::upload::{Upload, exists};
 use crate::{Format, KeyContext, OnExisting, Rejection, RejectionKind};
 
@@ -64,18 +65,21 @@ impl Context {
         })
     }
 
-    /// The first chunks of a field, enough to identify the file.
-    pub(super) async fn head(&self, field: &mut Field<'static>) -> Result<Vec<Bytes>, Rejection> {
-        let mut head = Vec::new();
-        let mut len = 0;
-        while len < SNIFF_LEN {
+    /// The first chunks of a field, read until the file's header is proved
+    /// or refused (at most about `PROBE_MAX` bytes), and what they show.
+    pub(super) async fn head(
+        &self,
+        field: &mut Field<'static>,
+    ) -> Result<(Vec<Bytes>, Probe), Rejection> {
+        let mut head = Head::default();
+        let mut answer = None;
+        while answer.is_none() {
             let Some(chunk) = self.chunk(field).await? else {
                 break;
             };
-            len += chunk.len();
-            head.push(chunk);
+            answer = head.push(chunk);
         }
-        Ok(head)
+        Ok(head.finish(answer))
     }
 
     /// Writes the chunks already read, then the rest of the field if there
@@ -104,9 +108,14 @@ impl Context {
     }
 
     /// A new upload to `key`, its bytes charged to this callback.
-    pub(super) fn upload(&self, key: Path, format: Format, token: Option<&str>) -> Upload {
+    pub(super) fn upload(&self, key: Path, file: Identified, token: Option<&str>) -> Upload {
         let destination = &self.config.destination;
-        Upload::new(destination, self.account.clone(), key, format, token)
+        Upload::new(destination, self.account.clone(), key, file, token)
+    }
+
+    /// The pixel limit.
+    pub(super) fn max_pixels(&self) -> Option<u64> {
+        self.config.limits.max_pixels
     }
 
     /// Whether the overwrite policy finds a capture already at `key`:

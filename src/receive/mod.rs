@@ -61,7 +61,10 @@ where
     let slot = slot::slot(body);
     let declared = content_length(headers);
     let account = config.budget.open(declared);
-    let result = read(config, headers, declared, &slot, &account, started).await;
+    let mut result = read(config, headers, declared, &slot, &account, started).await;
+    if let (Ok(Outcome::Stored(stored)), Some(links)) = (&mut result, &config.links) {
+        stored.url = links.url(&stored.key).await;
+    }
     let saturated = account.waited();
     // A client waiting for `100 Continue` before it sends the body has not
     // been told to go on if nothing was read: do not invite the body now.
@@ -157,6 +160,9 @@ fn log(result: &Result<Outcome, Rejection>) {
     match result {
         Ok(Outcome::Stored(s)) => tracing::info!(
             key = %s.key, token = %s.token, format = %s.format, size = s.size,
+            width = s.width, height = s.height,
+            // Without its query: a presigned URL's signature is a credential.
+            url = s.url.as_deref().and_then(|u| u.split('?').next()),
             "capture stored"
         ),
         Ok(Outcome::AlreadyStored(e)) => tracing::info!(

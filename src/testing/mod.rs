@@ -64,16 +64,24 @@ pub fn sample(format: Format) -> Bytes {
     })
 }
 
-/// A file of `format` and exactly `size` bytes (at least 512): the sample's
-/// leading bytes, so it is identified as that format, then the sample
-/// repeated (or cut) to the size.
+/// A file of `format` and exactly `size` bytes (at least 512) that the sink
+/// accepts as that format: the sample repeated (or cut) to the size, so its
+/// header is the sample's whole header, and a PDF ends with `%%EOF`.
 pub fn generated(format: Format, size: usize) -> Bytes {
+    const PDF_END: &[u8] = b"\n%%EOF\n";
     let sample = sample(format);
     let size = size.max(512);
+    let body = match format {
+        Format::Pdf => size - PDF_END.len(),
+        _ => size,
+    };
     let mut file = Vec::with_capacity(size);
-    while file.len() < size {
-        let take = sample.len().min(size - file.len());
+    while file.len() < body {
+        let take = sample.len().min(body - file.len());
         file.extend_from_slice(&sample[..take]);
+    }
+    if format == Format::Pdf {
+        file.extend_from_slice(PDF_END);
     }
     Bytes::from(file)
 }

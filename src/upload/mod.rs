@@ -13,10 +13,14 @@ use sha2::{Digest, Sha256};
 use crate::attributes::{Known, ObjectAttributes};
 use crate::budget::{Account, Tracked};
 use crate::coalesce::Coalesced;
+use crate::probe::{self, Identified, PDF_TAIL};
 use crate::{Format, hex};
 
+mod error;
 mod multipart;
 mod target;
+
+pub(crate) use error::FinishError;
 
 use multipart::Multipart;
 use target::Target;
@@ -48,41 +52,14 @@ pub(crate) struct Destination {
 pub(crate) struct Upload {
     target: Target,
     sha256: Option<Sha256>,
+    /// A PDF's last bytes, to find its `%%EOF`.
+    tail: Option<Vec<u8>>,
     /// Small chunks are copied together (see [`Coalesced`]).
     pending: Coalesced,
     pending_len: usize,
     pending_tracked: Tracked,
     size: u64,
     multipart: Option<Multipart>,
-}
-
-/// Why an upload did not finish.
-#[derive(Debug)]
-pub(crate) enum FinishError {
-    /// It failed before the write that makes the object visible (a part,
-    /// a check); the upload was aborted and nothing was stored.
-    Aborted(object_store::Error),
-    /// The write that makes the object visible failed: it may have reached
-    /// the store and only its answer been lost.
-    Unconfirmed(object_store::Error),
-}
-
-impl FinishError {
-    /// The store's error, whatever is known of the write.
-    pub(crate) fn into_inner(self) -> object_store::Error {
-        match self {
-            FinishError::Aborted(e) | FinishError::Unconfirmed(e) => e,
-        }
-    }
-
-    /// An object appeared at the key meanwhile (a create that lost a race).
-    pub(crate) fn already_exists(&self) -> bool {
-        matches!(
-            self,
-            FinishError::Aborted(object_store::Error::AlreadyExists { .. })
-                | FinishError::Unconfirmed(object_store::Error::AlreadyExists { .. })
-        )
-    }
 }
 
 /// What a finished upload reports.
@@ -101,12 +78,13 @@ impl Upload {
         destination: &Destination,
         account: Arc<Account>,
         key: Path,
-        format: Format,
+        file: Identified,
         token: Option<&str>,
     ) -> Self {
         Self {
             sha256: destination.sha256.then(Sha256::new),
-            target: Target::new(destination, key, format, token),
+            tail: (file.format == Format::Pdf).then(Vec::new),
+            target: Target::new(destination, key, file, token),
             pending: Coalesced::default(),
             pending_len: 0,
             pending_tracked: Tracked::new(account),
@@ -119,6 +97,17 @@ impl Upload {
         &self.target.key
     }
 
+    /// What the file was proved to be.
+    pub(crate) fn file(&self) -> Identified {
+        self.target.file
+    }
+
+    /// Whether the file ended as its format requires: a PDF's `%%EOF`
+    /// within its last KiB (kept as it streamed by).
+    pub(crate) fn ends_whole(&self) -> bool {
+        self.tail.as_deref().is_none_or(probe::pdf_ends)
+    }
+
     /// Takes the next bytes of the file. Splitting `Bytes` is zero-copy, so
     /// the parts reference the buffers the parser handed over.
     pub(crate) async fn write(&mut self, mut data: Bytes) -> object_store::Result<()> {
@@ -126,6 +115,9 @@ impl Upload {
         self.size += data.len() as u64;
         if let Some(sha256) = &mut self.sha256 {
             sha256.update(&data);
+        }
+        if let Some(tail) = &mut self.tail {
+            keep_tail(tail, &data);
         }
         while !data.is_empty() {
             // A full part is only sent once more data shows the file goes on,
@@ -262,6 +254,18 @@ impl Drop for Upload {
             m.abort_in_background(self.target.key.clone());
         }
     }
+}
+
+/// Keeps the last [`PDF_TAIL`] bytes seen.
+fn keep_tail(tail: &mut Vec<u8>, data: &[u8]) {
+    if data.len() >= PDF_TAIL {
+        tail.clear();
+        tail.extend_from_slice(&data[data.len() - PDF_TAIL..]);
+        return;
+    }
+    let excess = (tail.len() + data.len()).saturating_sub(PDF_TAIL);
+    tail.drain(..excess);
+    tail.extend_from_slice(data);
 }
 
 /// Whether an object is at `key`.

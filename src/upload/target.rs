@@ -2,19 +2,19 @@
 
 use object_store::path::Path;
 use object_store::{
-    MultipartUpload, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult,
+    MultipartUpload, PutMode, PutMultipartOptions, PutOptions, PutPayload, PutResult, TagSet,
 };
 
 use super::Destination;
-use crate::Format;
 use crate::attributes::Known;
+use crate::probe::Identified;
 
 /// Where the object goes; kept apart from the upload state so that store
 /// calls borrow only this (`Sync`) part across their awaits.
 pub(super) struct Target {
     pub(super) destination: Destination,
     pub(super) key: Path,
-    format: Format,
+    pub(super) file: Identified,
     /// For the `token` metadata and the file name; unknown for a staged file.
     token: Option<String>,
 }
@@ -23,25 +23,27 @@ impl Target {
     pub(super) fn new(
         destination: &Destination,
         key: Path,
-        format: Format,
+        file: Identified,
         token: Option<&str>,
     ) -> Self {
         Self {
             destination: destination.clone(),
             key,
-            format,
+            file,
             token: token.map(str::to_owned),
         }
     }
 
     pub(super) async fn start_multipart(&self) -> object_store::Result<Box<dyn MultipartUpload>> {
         let d = &self.destination;
+        let tags = self.tags();
         if let Some(attributes) = d
             .attributes
-            .for_file(self.format, self.token.as_deref(), None)
+            .for_file(self.file, self.token.as_deref(), None)
         {
             let opts = PutMultipartOptions {
                 attributes,
+                tags: tags.clone(),
                 ..Default::default()
             };
             match d.store.put_multipart_opts(&self.key, opts).await {
@@ -49,9 +51,11 @@ impl Target {
                 other => return other,
             }
         }
-        d.store
-            .put_multipart_opts(&self.key, PutMultipartOptions::default())
-            .await
+        let opts = PutMultipartOptions {
+            tags,
+            ..Default::default()
+        };
+        d.store.put_multipart_opts(&self.key, opts).await
     }
 
     pub(super) async fn put(
@@ -61,13 +65,15 @@ impl Target {
         known: Known<'_>,
     ) -> object_store::Result<PutResult> {
         let d = &self.destination;
+        let tags = self.tags();
         let attributes = d
             .attributes
-            .for_file(self.format, self.token.as_deref(), Some(known));
+            .for_file(self.file, self.token.as_deref(), Some(known));
         if let Some(attributes) = attributes {
             let opts = PutOptions {
                 mode: mode.clone(),
                 attributes,
+                tags: tags.clone(),
                 ..Default::default()
             };
             match d.store.put_opts(&self.key, payload.clone(), opts).await {
@@ -77,9 +83,15 @@ impl Target {
         }
         let opts = PutOptions {
             mode,
+            tags,
             ..Default::default()
         };
         d.store.put_opts(&self.key, payload, opts).await
+    }
+
+    fn tags(&self) -> TagSet {
+        let format = self.file.format;
+        (self.destination.attributes).tags(format, self.token.as_deref())
     }
 
     fn attributes_unsupported(&self) {

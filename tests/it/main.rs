@@ -22,6 +22,7 @@ mod regressions;
 mod s3;
 mod secrets;
 mod service;
+mod storage;
 
 #[cfg(feature = "actix")]
 mod actix;

@@ -8,8 +8,6 @@ use tower::ServiceExt;
 
 use crate::common::*;
 
-const MIB: usize = 1024 * 1024;
-
 #[tokio::test]
 async fn every_fixture_format_is_stored_in_the_bucket_with_its_content_type() {
     let server = S3Server::start().await;

@@ -4,18 +4,22 @@ use object_store::PutResult;
 use object_store::path::Path;
 
 use super::{FileState, staged};
+use crate::probe::Dimensions;
 use crate::receive::context::{Context, or_abort};
 use crate::receive::reject::{conflict, missing, store_error, unconfirmed};
 use crate::receive::sniff;
 use crate::receive::verify::Verified;
 use crate::upload::{FinishError, Upload};
-use crate::{ExistingCapture, Format, OnExisting, Outcome, Rejection, StoredCapture};
+use crate::{
+    ExistingCapture, Format, OnExisting, Outcome, Rejection, RejectionKind, StoredCapture,
+};
 
 /// Where a verified capture goes.
 pub(super) struct Placed {
     pub(super) key: Path,
     pub(super) token: String,
     pub(super) format: Format,
+    pub(super) dims: Option<Dimensions>,
 }
 
 impl Placed {
@@ -44,6 +48,9 @@ impl Placed {
             sha256,
             e_tag,
             version,
+            width: self.dims.map(|d| d.width),
+            height: self.dims.map(|d| d.height),
+            url: None,
         })
     }
 
@@ -66,6 +73,19 @@ impl Placed {
     }
 }
 
+/// The upload, if the file ended as its format requires (a PDF's `%%EOF`
+/// near its end); otherwise it is aborted and the callback refused.
+pub(super) async fn whole(upload: Upload) -> Result<Upload, Rejection> {
+    if upload.ends_whole() {
+        return Ok(upload);
+    }
+    let refused = Rejection::new(
+        RejectionKind::UnsupportedType,
+        "pdf without %%EOF within its last KiB",
+    );
+    or_abort(upload, Err(refused)).await
+}
+
 /// Makes the verified callback's file visible at its key, or says why not.
 /// Needs the proof that the secret was verified.
 pub(in crate::receive) async fn finish(
@@ -81,23 +101,29 @@ pub(in crate::receive) async fn finish(
                 key: upload.key().clone(),
                 token,
                 format,
+                dims: upload.file().dims,
             };
             complete(ctx, upload, placed).await
         }
-        FileState::AlreadyStored { key, format } => {
-            Ok(Placed { key, token, format }.already_stored())
+        FileState::AlreadyStored { key, format } => Ok(Placed {
+            key,
+            token,
+            format,
+            dims: None,
         }
+        .already_stored()),
         FileState::Held { chunks, tracked } => {
-            let format = sniff::identify(&chunks, declared)?;
+            let file = sniff::identify(&chunks, true, declared, ctx.max_pixels())?;
             let placed = Placed {
-                key: ctx.key(&token, format),
+                key: ctx.key(&token, file.format),
                 token,
-                format,
+                format: file.format,
+                dims: file.dims,
             };
             if ctx.already_stored(&placed.key).await? {
                 return Ok(placed.already_stored());
             }
-            let mut upload = ctx.upload(placed.key.clone(), format, Some(&placed.token));
+            let mut upload = ctx.upload(placed.key.clone(), file, Some(&placed.token));
             // The held bytes move into the upload, which counts them itself.
             tracked.hand_over();
             let written = ctx.write(&mut upload, chunks, None).await;
@@ -113,6 +139,7 @@ pub(in crate::receive) async fn finish(
 
 /// Completes an upload to the capture's own key.
 async fn complete(ctx: &Context, upload: Upload, placed: Placed) -> Result<Outcome, Rejection> {
+    let upload = whole(upload).await?;
     let policy = ctx.config.on_existing;
     match upload.finish(policy.checks()).await {
         Ok(finished) => Ok(placed.stored(finished.size, finished.sha256, Some(finished.result))),

@@ -55,10 +55,13 @@ async fn stage(
     field: &mut Field<'static>,
 ) -> Result<FileState, Rejection> {
     // The type is checked now (the declaration, if any, later): a file that
-    // is no accepted type is not worth staging.
-    let format = sniff::identify(&chunks, None)?;
+    // is no accepted type is not worth staging. Its header must be within
+    // what is held (headers take a few hundred bytes; a JPEG's may take
+    // more after large metadata).
+    let file = sniff::identify(&chunks, false, None, ctx.max_pixels())?;
+    let format = file.format;
     let key = staging_key(&ctx.config.staging_prefix);
-    let mut upload = ctx.upload(key, format, None);
+    let mut upload = ctx.upload(key, file, None);
     // The held bytes move into the upload, which counts them itself.
     tracked.hand_over();
     let written = ctx.write(&mut upload, chunks, Some(field)).await;

@@ -114,8 +114,9 @@ async fn stream(
     declared: Option<Format>,
     field: &mut Field<'static>,
 ) -> Result<FileState, Rejection> {
-    let head = ctx.head(field).await?;
-    let format = sniff::identify(&head, declared)?;
+    let (head, answer) = ctx.head(field).await?;
+    let file = sniff::check(answer, declared, ctx.max_pixels())?;
+    let format = file.format;
     let key = ctx.key(token, format);
     if ctx.already_stored(&key).await? {
         for chunk in head {
@@ -124,7 +125,7 @@ async fn stream(
         ctx.skip(field).await?;
         return Ok(FileState::AlreadyStored { key, format });
     }
-    let mut upload = ctx.upload(key, format, Some(token));
+    let mut upload = ctx.upload(key, file, Some(token));
     let written = ctx.write(&mut upload, head, Some(field)).await;
     let upload = or_abort(upload, written).await?;
     Ok(FileState::Streaming { upload, format })

@@ -23,7 +23,9 @@ pub(super) async fn complete(
         key: ctx.key(&token, format),
         token,
         format,
+        dims: upload.file().dims,
     };
+    let upload = super::finish::whole(upload).await?;
     let checked = match declared.map(|d| sniff::check_declared(d, format)) {
         Some(Err(rejection)) => Err(rejection),
         _ => ctx.already_stored(&placed.key).await,

@@ -15,7 +15,6 @@ use super::Keeps;
 use crate::common::faulty::{Faults, FaultyStore};
 use crate::common::*;
 
-const MIB: usize = 1024 * 1024;
 const PART: usize = 5 * MIB;
 const CACHE_CONTROL: &str = "public, max-age=31536000, immutable";
 

@@ -1,5 +1,6 @@
 //! One backend-independent suite, run against every backend: `InMemory`,
-//! `LocalFileSystem`, S3 through the in-process `s3s-fs` server, and Azure
+//! `LocalFileSystem`, S3 through the in-process `s3s-fs` server, S3 again
+//! through moto's server (a second, independent implementation), and Azure
 //! through Azurite.
 //!
 //! Each capability is a function taking the store (and, where it matters,
@@ -10,10 +11,12 @@
 //! The capabilities are in `capabilities`; the backends' tests are here.
 //!
 //! Azurite runs when `SHOTSINK_AZURITE` names its blob endpoint
-//! (`scripts/azurite.sh` starts it; `.ci/run` does both). Without the
-//! variable the Azure backend is reported as not run, except under CI
-//! (`CI` set), where its test fails instead; with it, an unreachable
-//! Azurite fails the test.
+//! (`scripts/azurite.sh` starts it; `.ci/run` does both), moto when
+//! `SHOTSINK_MOTO` names its endpoint (`scripts/moto.sh`, likewise).
+//! Without its variable either backend is reported as not run, except
+//! under CI (`CI` set), where its test fails instead; with it, an
+//! unreachable server fails the test. Both servers keep their data between
+//! runs, so each run writes under a fresh key prefix of its own.
 
 use std::sync::Arc;
 
@@ -92,6 +95,17 @@ async fn the_suite_passes_on_local_disk() {
 async fn the_suite_passes_on_s3() {
     let server = S3Server::start().await;
     suite(server.store(), ALL, || server.upload_leftovers()).await;
+}
+
+#[tokio::test]
+async fn the_suite_passes_on_moto() {
+    let Some(moto) = Moto::from_env("the moto backend") else {
+        return;
+    };
+    // moto keeps the content type, cache control, content disposition and
+    // user metadata of a single put, and those given when a multipart
+    // upload is created; in-progress uploads are listed by `?uploads`.
+    suite(moto.store(), ALL, || moto.upload_leftovers()).await;
 }
 
 #[tokio::test]

@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: fixtures, callbacks (built with
-//! `shotsink::testing::Callback`), requests, store inspection, and an S3
-//! server in process (`s3`).
+//! `shotsink::testing::Callback`), requests, store inspection, an S3
+//! server in process (`s3`), and moto's S3 server when one runs (`moto`).
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
@@ -22,9 +22,14 @@ pub use shotsink::testing::{Callback, ChunkedBody};
 
 pub mod faulty;
 pub mod invariants;
+mod moto;
 mod s3;
 
-pub use s3::{S3_BUCKET, S3Server};
+pub use moto::Moto;
+pub use s3::{S3_BUCKET, S3Server, SeenRequest};
+
+/// A mebibyte.
+pub const MIB: usize = 1024 * 1024;
 
 pub const SECRET: &str = "test-secret-7f3a";
 /// The boundary of every callback built here, for bodies made by hand.
@@ -60,7 +65,8 @@ pub fn large_pdf(len: usize) -> Bytes {
         x ^= x << 5;
         data.extend_from_slice(&x.to_le_bytes());
     }
-    data.truncate(len);
+    data.truncate(len.saturating_sub(7));
+    data.extend_from_slice(b"\n%%EOF\n");
     Bytes::from(data)
 }
 

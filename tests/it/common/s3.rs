@@ -2,7 +2,9 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
+use http_body_util::BodyExt;
 use object_store::ObjectStore;
 
 /// An S3 protocol server in process: `s3s` over a directory, on a
@@ -11,8 +13,12 @@ pub struct S3Server {
     pub addr: SocketAddr,
     pub root: tempfile::TempDir,
     /// Every request the server received: method, path and query, and its
-    /// `x-amz-acl` header.
+    /// headers.
     pub requests: Arc<std::sync::Mutex<Vec<SeenRequest>>>,
+    /// Fault injection: while set, the last byte of each `PUT` body's first
+    /// frame is changed on its way into the server, as a corrupted link
+    /// would.
+    pub corrupt: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -21,6 +27,14 @@ pub struct SeenRequest {
     pub method: String,
     pub uri: String,
     pub acl: Option<String>,
+    pub headers: http::HeaderMap,
+}
+
+impl SeenRequest {
+    /// A header's value, if it was sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
 }
 
 pub const S3_BUCKET: &str = "captures";
@@ -43,7 +57,9 @@ impl S3Server {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let requests: Arc<std::sync::Mutex<Vec<SeenRequest>>> = Arc::default();
+        let corrupt = Arc::new(AtomicBool::new(false));
         let seen = requests.clone();
+        let corrupting = corrupt.clone();
         let task = tokio::spawn(async move {
             loop {
                 let Ok((socket, _)) = listener.accept().await else {
@@ -51,6 +67,7 @@ impl S3Server {
                 };
                 let service = service.clone();
                 let seen = seen.clone();
+                let corrupting = corrupting.clone();
                 let recording =
                     hyper::service::service_fn(move |req: http::Request<hyper::body::Incoming>| {
                         seen.lock().unwrap().push(SeenRequest {
@@ -61,8 +78,31 @@ impl S3Server {
                                 .get("x-amz-acl")
                                 .and_then(|v| v.to_str().ok())
                                 .map(str::to_owned),
+                            headers: req.headers().clone(),
                         });
-                        hyper::service::Service::call(&service, req)
+                        let corrupt =
+                            corrupting.load(Ordering::SeqCst) && req.method() == http::Method::PUT;
+                        let service = service.clone();
+                        async move {
+                            if !corrupt {
+                                return hyper::service::Service::call(&service, req).await;
+                            }
+                            let mut first = true;
+                            let req = req.map(|body| {
+                                s3s::Body::http_body(body.map_frame(move |frame| {
+                                    frame.map_data(|data| {
+                                        if std::mem::take(&mut first) && !data.is_empty() {
+                                            let mut data = data.to_vec();
+                                            let last = data.len() - 1;
+                                            data[last] ^= 0x01;
+                                            return bytes::Bytes::from(data);
+                                        }
+                                        data
+                                    })
+                                }))
+                            });
+                            service.call(req).await
+                        }
                     });
                 tokio::spawn(async move {
                     let _ = Builder::new(TokioExecutor::new())
@@ -75,6 +115,7 @@ impl S3Server {
             addr,
             root,
             requests,
+            corrupt,
             task,
         }
     }
@@ -94,6 +135,16 @@ impl S3Server {
             .with_access_key_id("test-access")
             .with_secret_access_key("test-secret-key")
             .with_virtual_hosted_style_request(false)
+    }
+
+    /// The requests received so far with this method whose path and query
+    /// contain `part`.
+    pub fn seen(&self, method: &str, part: &str) -> Vec<SeenRequest> {
+        let requests = self.requests.lock().unwrap();
+        let matching = requests
+            .iter()
+            .filter(|r| r.method == method && r.uri.contains(part));
+        matching.cloned().collect()
     }
 
     /// Files the server keeps for multipart uploads in progress: parts and

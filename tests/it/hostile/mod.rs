@@ -22,6 +22,7 @@ use crate::common::*;
 mod answers;
 mod clocks;
 mod strangers;
+pub(crate) mod types;
 
 /// A request whose body is `chunks`, each sent after `gap`, then nothing
 /// more for ever (or the end of the body, with `end`).

@@ -2,9 +2,10 @@
 //! first, reject) and files that arrive before their secret, against the
 //! in-process S3 server and `LocalFileSystem`.
 //!
-//! The overwrite policy and the checks behind it are in `overwrite`; files
-//! before their secret, staged out of sight, in `staging`. The backends
-//! both run on are here.
+//! The overwrite policy and the checks behind it are in `overwrite`; keep
+//! first settled by moto's conditional put, when moto runs, in `moto`;
+//! files before their secret, staged out of sight, in `staging`. The two
+//! backends `overwrite` and `staging` run on are here.
 
 use std::sync::Arc;
 
@@ -13,10 +14,9 @@ use object_store::local::LocalFileSystem;
 
 use crate::common::*;
 
+mod moto;
 mod overwrite;
 mod staging;
-
-const MIB: usize = 1024 * 1024;
 
 struct Backend {
     name: &'static str,

@@ -16,15 +16,16 @@ use crate::common::faulty::{Faults, FaultyStore};
 use crate::common::*;
 
 /// A second PDF of the same size with other bytes.
-fn other_pdf(len: usize) -> Bytes {
+pub(super) fn other_pdf(len: usize) -> Bytes {
     let mut data = large_pdf(len).to_vec();
-    for b in &mut data[9..] {
+    let end = data.len() - 7;
+    for b in &mut data[9..end] {
         *b = b.wrapping_add(1);
     }
     Bytes::from(data)
 }
 
-async fn deliver(sink: &CaptureSink, token: &str, data: Bytes) -> (StatusCode, String) {
+pub(super) async fn deliver(sink: &CaptureSink, token: &str, data: Bytes) -> (StatusCode, String) {
     let response = sink
         .service()
         .oneshot(chunked(&callback(token, "pdf", data)))

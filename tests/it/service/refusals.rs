@@ -178,11 +178,24 @@ fn bad_inputs() -> Vec<BadInput> {
     ]
 }
 
+/// The files whose header is no proof of their type (see
+/// `hostile::types`): every polyglot, each 415.
+fn wrong_types() -> Vec<BadInput> {
+    let polyglots = crate::hostile::types::polyglots().into_iter();
+    polyglots
+        .map(|(name, format, data)| BadInput {
+            name,
+            request: chunked(&callback(name, format, data)),
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        })
+        .collect()
+}
+
 #[tokio::test]
 async fn bad_inputs_get_a_clear_status_and_store_nothing() {
     let store = memory();
     let sink = sink(&store);
-    for case in bad_inputs() {
+    for case in bad_inputs().into_iter().chain(wrong_types()) {
         let response = sink.service().oneshot(case.request).await.unwrap();
         let status = response.status();
         let rejection = response.extensions().get::<shotsink::Rejection>().cloned();

@@ -14,6 +14,11 @@
 //! | Backblaze B2 | `https://BUCKET.s3.REGION.backblazeb2.com` | e.g. `us-west-004` | virtual-hosted |
 //! | custom (MinIO, Garage, Ceph) | as given | as given (`us-east-1` if unsure) | path-style |
 //!
+//! Each preset also chooses how uploads are protected in transit: unsigned
+//! over TLS with a CRC64NVME checksum the store verifies where the provider
+//! supports it, rather than SigV4's SHA-256 of every payload; see
+//! [`Integrity`] for the table.
+//!
 //! # Canned ACLs
 //!
 //! `object_store` has no ACL attribute; [`canned_acl`] returns client
@@ -39,9 +44,13 @@
 //! ```
 
 use object_store::ClientOptions;
-use object_store::aws::AmazonS3Builder;
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 
 use crate::ConfigError;
+
+pub(crate) mod integrity;
+
+pub use integrity::Integrity;
 
 /// An S3-compatible provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,8 +92,37 @@ pub enum S3Provider {
 
 impl S3Provider {
     /// A builder for `bucket` at this provider, starting from the
-    /// environment's credentials and options.
+    /// environment's credentials and options, with the provider's payload
+    /// protection ([`integrity`](Self::integrity)) unless the environment
+    /// sets `AWS_UNSIGNED_PAYLOAD` or `AWS_CHECKSUM_ALGORITHM`.
     pub fn builder(&self, bucket: &str) -> AmazonS3Builder {
+        let preset = self.preset(bucket);
+        if integrity::chosen_in_env() {
+            return preset;
+        }
+        self.integrity().apply(preset)
+    }
+
+    /// A builder as [`builder`](Self::builder), with the payload protection
+    /// given.
+    pub fn builder_with(&self, bucket: &str, integrity: Integrity) -> AmazonS3Builder {
+        integrity.apply(self.preset(bucket))
+    }
+
+    /// The provider's default payload protection; see [`Integrity`].
+    pub fn integrity(&self) -> Integrity {
+        let endpoint = match self {
+            S3Provider::Aws { .. } => return Integrity::Crc64Nvme,
+            S3Provider::Custom { endpoint, .. } => endpoint.clone(),
+            other => other
+                .preset("bucket")
+                .get_config_value(&AmazonS3ConfigKey::Endpoint)
+                .unwrap_or_default(),
+        };
+        Integrity::for_endpoint(Some(&endpoint))
+    }
+
+    fn preset(&self, bucket: &str) -> AmazonS3Builder {
         let base = AmazonS3Builder::from_env().with_bucket_name(bucket);
         match self {
             S3Provider::Aws { region } => base.with_region(region),
@@ -128,78 +166,4 @@ pub fn canned_acl(acl: &str) -> Result<ClientOptions, ConfigError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use object_store::aws::AmazonS3ConfigKey as Key;
-
-    use super::*;
-
-    fn config(provider: S3Provider) -> (Option<String>, Option<String>, Option<String>) {
-        let b = provider.builder("shots");
-        (
-            b.get_config_value(&Key::Endpoint),
-            b.get_config_value(&Key::Region),
-            b.get_config_value(&Key::VirtualHostedStyleRequest),
-        )
-    }
-
-    #[test]
-    fn each_preset_sets_the_endpoint_region_and_addressing_of_its_provider() {
-        let s = |v: &str| Some(v.to_owned());
-        assert_eq!(
-            config(S3Provider::Scaleway {
-                region: "fr-par".into()
-            }),
-            (
-                s("https://shots.s3.fr-par.scw.cloud"),
-                s("fr-par"),
-                s("true")
-            )
-        );
-        assert_eq!(
-            config(S3Provider::Ovh {
-                region: "gra".into()
-            }),
-            (s("https://s3.gra.io.cloud.ovh.net"), s("gra"), s("false"))
-        );
-        assert_eq!(
-            config(S3Provider::CloudflareR2 {
-                account_id: "acc".into()
-            }),
-            (
-                s("https://shots.acc.r2.cloudflarestorage.com"),
-                s("auto"),
-                s("true")
-            )
-        );
-        assert_eq!(
-            config(S3Provider::BackblazeB2 {
-                region: "us-west-004".into()
-            }),
-            (
-                s("https://shots.s3.us-west-004.backblazeb2.com"),
-                s("us-west-004"),
-                s("true")
-            )
-        );
-        assert_eq!(
-            config(S3Provider::Aws {
-                region: "eu-west-3".into()
-            })
-            .1,
-            s("eu-west-3")
-        );
-        assert_eq!(
-            config(S3Provider::Custom {
-                endpoint: "http://127.0.0.1:9000".into(),
-                region: "us-east-1".into()
-            }),
-            (s("http://127.0.0.1:9000"), s("us-east-1"), s("false"))
-        );
-    }
-
-    #[test]
-    fn a_canned_acl_must_be_a_header_value() {
-        assert!(canned_acl("public-read").is_ok());
-        assert!(canned_acl("bad\nvalue").is_err());
-    }
-}
+mod tests;
