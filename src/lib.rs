@@ -104,8 +104,33 @@
 //! | `actix` | the actix-web 4 adapter, [`actix`] |
 //! | `client` | a typed client for the capture API, [`client`] |
 //! | `test-util` | callback builders and a local capture service, [`testing`] |
+//! | `metrics` | metrics through the `metrics` facade (below) |
+//! | `notify` | signed notifications to your app (Standard Webhooks), [`notify`] |
+//! | `server` | the `shotsink` binary (all of the above but `actix`, `client`, `test-util`) |
 //!
 //! `LocalFileSystem` and `InMemory` are always available.
+//!
+//! # Metrics
+//!
+//! With the `metrics` feature the sink reports through the
+//! [`metrics`](https://docs.rs/metrics) facade, to whatever exporter the
+//! application installs (the `shotsink` server serves Prometheus text on
+//! `/metrics`):
+//!
+//! | name | type | labels | what |
+//! |---|---|---|---|
+//! | `shotsink_callbacks_total` | counter | `outcome`: `stored`, `already_stored`, `render_failed`, `rejected` | callbacks answered |
+//! | `shotsink_rejections_total` | counter | `kind`: `malformed`, `forbidden`, `method_not_allowed`, `timeout`, `conflict`, `too_large`, `not_multipart`, `unsupported_type`, `internal`, `store_failed`, `unavailable`, `overloaded` | callbacks refused, by why |
+//! | `shotsink_callback_duration_seconds` | histogram | `outcome` (as above) | from the request's arrival to its answer (before a refused body's drain) |
+//! | `shotsink_stored_bytes_total` | counter | | bytes of the captures stored |
+//! | `shotsink_budget_wait_seconds` | histogram | | time a callback waited for memory budget, when it had to wait |
+//! | `shotsink_admission_refused_total` | counter | | callbacks refused because no budget came free within `admission_timeout` (503) |
+//! | `shotsink_buffered_bytes` | gauge | | body bytes the sink holds across all callbacks, set as each callback starts and ends |
+//! | `shotsink_store_errors_total` | counter | `write`: `before_visible`, `unconfirmed` | object-store failures: before the write that makes a capture visible (nothing stored), or of that write itself (unknown) |
+//! | `shotsink_uploads_aborted_total` | counter | | multipart uploads aborted (a check failed, the store failed, the request was dropped) |
+//! | `shotsink_notifications_total` | counter | `result`: `delivered`, `dropped_queue_full`, `dropped_after_retries`, `dropped_at_shutdown` | events of `shotsink::notify` (feature `notify`) |
+//! | `shotsink_notification_attempts_total` | counter | `result`: `ok`, `failed` | notification HTTP attempts |
+//! | `shotsink_notifications_pending` | gauge | | events queued or being delivered |
 #![warn(
     clippy::all,
     clippy::dbg_macro,
@@ -153,6 +178,7 @@ mod format;
 mod hex;
 mod key;
 mod link;
+mod metrics;
 pub mod mint;
 mod outcome;
 mod policy;
@@ -173,6 +199,9 @@ pub mod actix;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
+#[cfg(feature = "notify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "notify")))]
+pub mod notify;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 pub mod providers;

@@ -47,6 +47,17 @@ impl CaptureSink {
         self.config.budget.gauge().current() as u64
     }
 
+    /// Waits until the work the sink runs on its own has ended: aborts of
+    /// uploads whose request was dropped, and staged captures' copies.
+    /// A server calls it at shutdown, after its connections are gone, so
+    /// that no multipart upload is left open.
+    pub async fn background_done(&self) {
+        let tasks = &self.config.destination.tasks;
+        tasks.close();
+        tasks.wait().await;
+        tasks.reopen();
+    }
+
     /// The most [`buffered_bytes`](Self::buffered_bytes) has been since the
     /// sink was built. It never exceeds
     /// `max_buffered_bytes`.

@@ -13,7 +13,9 @@
 //! explicitly (`aws_endpoint`, `aws_region`, ...) override the environment.
 //! Every option of the cloud builders is accepted, server-side encryption
 //! included (`aws_server_side_encryption`, `aws_sse_kms_key_id`,
-//! `aws_sse_bucket_key_enabled`, `aws_sse_customer_key_base64`). An S3
+//! `aws_sse_bucket_key_enabled`, `aws_sse_customer_key_base64`), and, for
+//! S3, `acl` (a canned ACL such as `public-read`, sent as `x-amz-acl`; see
+//! [`canned_acl`](crate::providers::canned_acl)). An S3
 //! store gets its provider's payload protection
 //! ([`Integrity`](crate::providers::Integrity)) unless
 //! `aws_unsigned_payload` or `aws_checksum_algorithm` is set.
@@ -140,11 +142,21 @@ where
         ObjectStoreScheme::Memory => (Arc::new(InMemory::new()), None),
         #[cfg(feature = "aws")]
         ObjectStoreScheme::AmazonS3 => {
-            let builder = with_options(
-                object_store::aws::AmazonS3Builder::from_env().with_url(location),
-                &options,
-                |b, k, v| b.with_config(k, v),
-            );
+            // A canned ACL is a default header of the client, set before
+            // the environment and the options add theirs.
+            let mut base = object_store::aws::AmazonS3Builder::new();
+            if let Some((_, acl)) = options.iter().find(|(k, _)| k == "acl") {
+                base = base.with_client_options(crate::providers::canned_acl(acl)?);
+            }
+            for (key, value) in std::env::vars() {
+                if let (true, Ok(key)) = (key.starts_with("AWS_"), key.to_ascii_lowercase().parse())
+                {
+                    base = base.with_config(key, value);
+                }
+            }
+            let builder = with_options(base.with_url(location), &options, |b, k, v| {
+                b.with_config(k, v)
+            });
             let chosen = crate::providers::integrity::chosen_in_env()
                 || options
                     .iter()

@@ -162,7 +162,10 @@ impl Account {
             Err(TryAcquireError::NoPermits) => self.state().waited = true,
         }
         let wait = self.budget.wait;
-        match tokio::time::timeout(wait, semaphore.clone().acquire_many_owned(n)).await {
+        let since = tokio::time::Instant::now();
+        let acquired = tokio::time::timeout(wait, semaphore.clone().acquire_many_owned(n)).await;
+        crate::metrics::budget_wait(since.elapsed());
+        match acquired {
             Ok(Ok(permit)) => Ok(Some(permit)),
             _ => Err(Overloaded(wait)),
         }

@@ -167,6 +167,7 @@ impl CaptureSinkBuilder {
             max_parts_in_flight: l.max_parts_in_flight,
             sha256: self.sha256 || self.attributes.metadata,
             attributes: Arc::new(self.attributes),
+            tasks: tokio_util::task::TaskTracker::new(),
         };
         Ok(CaptureSink::from_config(Config {
             secrets: Secrets {

@@ -14,10 +14,10 @@ use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey, Checksum};
 /// | provider (endpoint) | default | why |
 /// |---|---|---|
 /// | AWS S3 (`*.amazonaws.com`, or none) | [`Integrity::Crc64Nvme`] | AWS verifies CRC64NVME on `PutObject`, `UploadPart` and the whole object |
-/// | Cloudflare R2 (`*.r2.cloudflarestorage.com`) | [`Integrity::Crc64Nvme`] | R2 supports the CRC64NVME checksum |
-/// | Scaleway (`*.scw.cloud`) | [`Integrity::Crc64Nvme`] | Scaleway supports the flexible checksums |
-/// | Backblaze B2 (`*.backblazeb2.com`) | [`Integrity::Unsigned`] | B2 does not verify the flexible checksum headers: unsigned over TLS |
-/// | OVH (`*.cloud.ovh.net`) | [`Integrity::Unsigned`] | checksum support not documented: unsigned over TLS |
+/// | Cloudflare R2 (`*.r2.cloudflarestorage.com`) | [`Integrity::Crc64Nvme`] | R2 verifies CRC64NVME (whole-object) since July 2025 |
+/// | Scaleway (`*.scw.cloud`) | [`Integrity::Crc64Nvme`] | Scaleway verifies CRC64NVME (whole-object on multipart uploads) |
+/// | Backblaze B2 (`*.backblazeb2.com`) | [`Integrity::Unsigned`] | B2 rejects the `x-amz-checksum-*` headers: unsigned over TLS |
+/// | OVH (`*.cloud.ovh.net`) | [`Integrity::Unsigned`] | OVH rejected the checksum headers in 2025 (reported fixed since): unsigned over TLS |
 /// | any other endpoint, and every `http://` one | [`Integrity::Signed`] | unknown support; never unsigned without TLS |
 ///
 /// Setting `AWS_UNSIGNED_PAYLOAD` or `AWS_CHECKSUM_ALGORITHM` (in the

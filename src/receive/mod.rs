@@ -61,6 +61,7 @@ where
     let slot = slot::slot(body);
     let declared = content_length(headers);
     let account = config.budget.open(declared);
+    crate::metrics::buffered(config.budget.gauge().current());
     let mut result = read(config, headers, declared, &slot, &account, started).await;
     if let (Ok(Outcome::Stored(stored)), Some(links)) = (&mut result, &config.links) {
         stored.url = links.url(&stored.key).await;
@@ -74,7 +75,10 @@ where
         && account.received() == 0;
     // Whatever the callback held is released before any drain.
     drop(account);
-    log(&result);
+    crate::metrics::buffered(config.budget.gauge().current());
+    let elapsed = started.elapsed();
+    crate::metrics::callback(&result, elapsed);
+    log(&result, elapsed);
     let incomplete = match &result {
         Ok(_) => false,
         // The client is too slow or silent: do not wait on it any longer.
@@ -155,26 +159,28 @@ fn boundary(headers: &HeaderMap) -> Result<String, Rejection> {
     })
 }
 
-fn log(result: &Result<Outcome, Rejection>) {
+/// One line per callback, with its outcome and how long it took.
+fn log(result: &Result<Outcome, Rejection>, elapsed: std::time::Duration) {
+    let ms = elapsed.as_millis() as u64;
     use std::error::Error as _;
     match result {
         Ok(Outcome::Stored(s)) => tracing::info!(
             key = %s.key, token = %s.token, format = %s.format, size = s.size,
-            width = s.width, height = s.height,
+            width = s.width, height = s.height, ms,
             // Without its query: a presigned URL's signature is a credential.
             url = s.url.as_deref().and_then(|u| u.split('?').next()),
             "capture stored"
         ),
         Ok(Outcome::AlreadyStored(e)) => tracing::info!(
-            key = %e.key, token = %e.token, "capture already stored; not written again"
+            key = %e.key, token = %e.token, ms, "capture already stored; not written again"
         ),
         Ok(Outcome::RenderFailed(r)) => tracing::info!(
-            token = r.token.as_deref().unwrap_or(""), status = %r.status,
+            token = r.token.as_deref().unwrap_or(""), status = %r.status, ms,
             "render failure acknowledged"
         ),
         Err(r) => tracing::warn!(
             kind = ?r.kind(), status = r.status().as_u16(), reason = %r.reason(),
-            error = r.source().map(tracing::field::display),
+            error = r.source().map(tracing::field::display), ms,
             "callback rejected"
         ),
     }

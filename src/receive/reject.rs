@@ -75,6 +75,7 @@ pub(super) fn form_error(error: multer::Error) -> Rejection {
 /// A store failure before anything could become visible: the upload, if
 /// any, is aborted, so nothing was stored.
 pub(super) fn store_error(error: object_store::Error) -> Rejection {
+    crate::metrics::store_error(false);
     let kind = match error {
         object_store::Error::JoinError { .. } => RejectionKind::Internal,
         _ => RejectionKind::StoreFailed,
@@ -85,6 +86,7 @@ pub(super) fn store_error(error: object_store::Error) -> Rejection {
 /// A failure of the write that makes the capture visible: the request may
 /// have reached the store and only its answer been lost.
 pub(super) fn unconfirmed(error: object_store::Error) -> Rejection {
+    crate::metrics::store_error(true);
     Rejection::new(
         RejectionKind::StoreFailed,
         "the object store did not confirm the write; the capture may or may not be stored; retry",

@@ -9,6 +9,7 @@ use bytes::Bytes;
 use object_store::path::Path;
 use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutPayload, PutResult};
 use sha2::{Digest, Sha256};
+use tokio_util::task::TaskTracker;
 
 use crate::attributes::{Known, ObjectAttributes};
 use crate::budget::{Account, Tracked};
@@ -35,6 +36,9 @@ pub(crate) struct Destination {
     /// Whether to hash what is stored: it costs about as much CPU as the
     /// rest of the pipeline for a typical capture.
     pub(crate) sha256: bool,
+    /// The tasks that outlive a request (aborts of dropped uploads, staged
+    /// copies), so that a shutdown can wait for them.
+    pub(crate) tasks: TaskTracker,
 }
 
 /// One object being written.
@@ -141,7 +145,8 @@ impl Upload {
     async fn send_part(&mut self) -> object_store::Result<()> {
         if self.multipart.is_none() {
             let upload = self.target.start_multipart().await?;
-            self.multipart = Some(Multipart::new(upload));
+            let tasks = self.target.destination.tasks.clone();
+            self.multipart = Some(Multipart::new(upload, tasks));
         }
         let max_in_flight = self.target.destination.max_parts_in_flight;
         let (payload, tracked) = self.take_pending();
@@ -242,7 +247,8 @@ impl Upload {
             return;
         };
         let key = self.target.key.clone();
-        if let Err(error) = tokio::spawn(m.abort(key)).await {
+        let tasks = &self.target.destination.tasks;
+        if let Err(error) = tokio::spawn(tasks.track_future(m.abort(key))).await {
             tracing::warn!(key = %self.target.key, %error, "multipart abort task failed");
         }
     }

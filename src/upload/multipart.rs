@@ -5,6 +5,7 @@ use std::sync::{Mutex, PoisonError};
 use object_store::path::Path;
 use object_store::{MultipartUpload, PutPayload, PutResult};
 use tokio::task::JoinSet;
+use tokio_util::task::TaskTracker;
 
 use crate::budget::Tracked;
 
@@ -13,13 +14,16 @@ pub(super) struct Multipart {
     /// there to make `Upload` `Sync`, which `dyn MultipartUpload` is not.
     upload: Mutex<Box<dyn MultipartUpload>>,
     parts: JoinSet<object_store::Result<()>>,
+    /// Where an abort in the background is tracked.
+    tasks: TaskTracker,
 }
 
 impl Multipart {
-    pub(super) fn new(upload: Box<dyn MultipartUpload>) -> Self {
+    pub(super) fn new(upload: Box<dyn MultipartUpload>, tasks: TaskTracker) -> Self {
         Self {
             upload: Mutex::new(upload),
             parts: JoinSet::new(),
+            tasks,
         }
     }
 
@@ -60,6 +64,7 @@ impl Multipart {
 
     /// Cancels the parts in flight and aborts the upload.
     pub(super) async fn abort(mut self, key: Path) {
+        crate::metrics::upload_aborted();
         self.parts.shutdown().await;
         match self.upload().abort().await {
             Ok(()) => tracing::debug!(%key, "multipart upload aborted"),
@@ -72,7 +77,8 @@ impl Multipart {
     pub(super) fn abort_in_background(self, key: Path) {
         match tokio::runtime::Handle::try_current() {
             Ok(handle) => {
-                handle.spawn(self.abort(key));
+                let tasks = self.tasks.clone();
+                handle.spawn(tasks.track_future(self.abort(key)));
             }
             Err(_) => {
                 tracing::warn!(%key, "multipart upload dropped outside a runtime; not aborted")

@@ -28,3 +28,5 @@ mod storage;
 mod actix;
 #[cfg(feature = "client")]
 mod roundtrip;
+#[cfg(feature = "server")]
+mod server;

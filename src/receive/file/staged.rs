@@ -52,7 +52,8 @@ pub(super) async fn complete(
         CopyMode::Overwrite
     };
     let to = placed.key.clone();
-    let task = tokio::spawn(async move {
+    let tasks = ctx.config.destination.tasks.clone();
+    let task = tokio::spawn(tasks.track_future(async move {
         let staging = upload.key().clone();
         let finished = match upload.finish(false).await {
             Ok(finished) => finished,
@@ -69,7 +70,7 @@ pub(super) async fn complete(
         copied
             .map(|()| (finished.size, finished.sha256))
             .map_err(FinishError::Unconfirmed)
-    });
+    }));
     match task.await {
         Ok(Ok((size, sha256))) => Ok(placed.stored(size, sha256, None)),
         Ok(Err(error)) => placed.failed(error, policy),

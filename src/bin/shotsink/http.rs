@@ -1,0 +1,77 @@
+//! Serving a router over TCP with a graceful shutdown: on the signal, stop
+//! accepting, let the requests in flight finish until the deadline, then
+//! cancel what remains (their uploads are aborted by the sink).
+
+use std::time::Duration;
+
+use axum::Router;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+/// How a listener's connections ended.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Drained {
+    /// Connections still open at the deadline, cancelled.
+    pub(crate) cancelled: usize,
+}
+
+/// Serves `app` on `listener` until `stop` turns true, then drains its
+/// connections for at most `deadline`.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    app: Router,
+    mut stop: watch::Receiver<bool>,
+    deadline: Duration,
+) -> Drained {
+    let graceful = GracefulShutdown::new();
+    let mut connections = JoinSet::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(Duration::from_secs(30));
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    let service = TowerToHyperService::new(app.clone());
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
+                    let watched = graceful.watch(connection);
+                    connections.spawn(async move {
+                        if let Err(error) = watched.await {
+                            tracing::debug!(%error, "connection ended with an error");
+                        }
+                    });
+                }
+                Err(error) => {
+                    // Out of file descriptors, say: back off, do not spin.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            },
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            changed = stop.changed() => {
+                if changed.is_err() || *stop.borrow() {
+                    break;
+                }
+            }
+        }
+    }
+    drop(listener);
+    let mut drained = Drained::default();
+    if tokio::time::timeout(deadline, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        drained.cancelled = connections.len();
+        tracing::warn!(
+            connections = drained.cancelled,
+            "shutdown deadline reached: cancelling the callbacks still in flight"
+        );
+        connections.abort_all();
+    }
+    while connections.join_next().await.is_some() {}
+    drained
+}

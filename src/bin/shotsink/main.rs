@@ -1,0 +1,81 @@
+//! `shotsink`, the server: receives capture callbacks and streams them,
+//! verified, into an object store, for apps not written in Rust.
+//!
+//! `shotsink serve [--config shotsink.toml]` runs it (with no configuration
+//! at all it stores into `./captures` under a generated secret);
+//! `shotsink check-config [--config shotsink.toml]` validates a
+//! configuration and prints what it would do, secrets redacted. Every
+//! setting can also come from a `SHOTSINK_*` variable (see the README).
+#![deny(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+
+mod http;
+mod logging;
+mod routes;
+mod serve;
+mod settings;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// The command line.
+#[derive(Parser)]
+#[command(
+    name = "shotsink",
+    version,
+    about = "Receives screenshot-API capture callbacks and stores them in an object store"
+)]
+struct Cli {
+    /// The configuration file (TOML); `SHOTSINK_CONFIG` names it too.
+    #[arg(long, short, global = true)]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Clone, Copy)]
+enum Command {
+    /// Receives callbacks until SIGTERM or SIGINT (the default).
+    Serve,
+    /// Validates the configuration and prints what it would do, secrets
+    /// redacted; exits 2 if it is not usable.
+    CheckConfig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let file = cli
+        .config
+        .or_else(|| std::env::var_os("SHOTSINK_CONFIG").map(PathBuf::from));
+    let config = match settings::Config::load(file.as_deref()) {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("shotsink: configuration: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::CheckConfig => serve::check(&config),
+        Command::Serve => {
+            let runtime = match tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(runtime) => runtime,
+                Err(error) => {
+                    eprintln!("shotsink: cannot start the runtime: {error}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            match runtime.block_on(serve::run(config)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("shotsink: {error}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! `serve` and `check-config`: the library put together as a server, and
+//! the configuration checked without serving.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use metrics_exporter_prometheus::PrometheusBuilder;
+use object_store::memory::InMemory;
+use shotsink::notify::Notifier;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::http;
+use crate::routes::{self, App, Ready};
+use crate::settings::{Config, NotifyConfig};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// How long, after the connections are gone, aborts and staged copies may
+/// take before the process exits anyway.
+const BACKGROUND_GRACE: Duration = Duration::from_secs(30);
+
+/// Serves until SIGTERM or SIGINT, then shuts down gracefully.
+pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
+    crate::logging::init(&config.log);
+    let metrics = if config.metrics.enabled {
+        let handle = PrometheusBuilder::new().install_recorder()?;
+        let upkeep = handle.clone();
+        tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                upkeep.run_upkeep();
+            }
+        });
+        Some(handle)
+    } else {
+        None
+    };
+    let store = config.open_store()?;
+    let location = config.store_url().to_owned();
+    let generated = config.needs_generated_secret().then(generate_secret);
+    let secrets: Vec<String> = match &generated {
+        Some(secret) => vec![secret.clone()],
+        None => config.secrets().to_vec(),
+    };
+    let sink = config.sink_builder(store, &secrets)?.build()?;
+    let notifier = config.notify.as_ref().map(notifier).transpose()?;
+    let app = Arc::new(App {
+        sink: sink.clone(),
+        notifier: notifier.clone(),
+        metrics,
+        ready: Ready::new(config.ready_cache),
+        stopping: Default::default(),
+    });
+
+    let metrics_path = config.metrics.path.as_str();
+    let listener = TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let (stop_tx, stop) = watch::channel(false);
+    let mut servers = tokio::task::JoinSet::new();
+    let admin = match config.admin_listen {
+        Some(admin) => {
+            let admin = TcpListener::bind(admin).await?;
+            tracing::info!(addr = %admin.local_addr()?, "probes and metrics listening");
+            let router = routes::admin_router(&app, metrics_path);
+            // The probes stop with the rest, but need no drain.
+            servers.spawn(http::serve(admin, router, stop.clone(), Duration::ZERO));
+            true
+        }
+        None => false,
+    };
+    let probes = (!admin).then_some(metrics_path);
+    let router = routes::main_router(&app, &config.path, probes);
+    let deadline = config.shutdown_timeout;
+    servers.spawn(http::serve(listener, router, stop, deadline));
+
+    println!("shotsink: POST http://{addr}{} -> {location}", config.path);
+    if let Some(secret) = &generated {
+        println!("no secret configured; generated one for this run: {secret}");
+        println!(
+            "send a sample capture:\n\n{}\n",
+            sample_curl(addr, &config.path, secret)
+        );
+    }
+    tracing::info!(%addr, store = %location, "shotsink serving");
+
+    shutdown_signal().await;
+    let started = Instant::now();
+    tracing::info!(deadline = ?deadline, "shutting down: no new connections");
+    app.stopping.store(true, Ordering::Relaxed);
+    let _ = stop_tx.send(true);
+    let mut cancelled = 0;
+    while let Some(drained) = servers.join_next().await {
+        cancelled += drained.map(|d| d.cancelled).unwrap_or(0);
+    }
+    if tokio::time::timeout(BACKGROUND_GRACE, sink.background_done())
+        .await
+        .is_err()
+    {
+        tracing::warn!("aborts still running after 30 s; exiting anyway");
+    }
+    if let Some(notifier) = &notifier {
+        let left = deadline.saturating_sub(started.elapsed());
+        let report = notifier.shutdown(left.max(Duration::from_secs(1))).await;
+        tracing::info!(?report, "notifications");
+    }
+    tracing::info!(cancelled, "shotsink stopped");
+    Ok(())
+}
+
+/// `check-config`: what the configuration says, and whether the sink can
+/// be built from it (with a memory store: nothing is opened or created).
+pub(crate) fn check(config: &Config) -> ExitCode {
+    println!("{}", config.describe());
+    let secrets = match config.needs_generated_secret() {
+        true => vec![generate_secret()],
+        false => config.secrets().to_vec(),
+    };
+    let built = config
+        .sink_builder(Arc::new(InMemory::new()), &secrets)
+        .and_then(|builder| builder.build());
+    let notify = config.notify.as_ref().map(check_notify).transpose();
+    match (built, notify) {
+        (Ok(_), Ok(_)) => {
+            println!("configuration ok");
+            ExitCode::SUCCESS
+        }
+        (Err(error), _) | (_, Err(error)) => {
+            eprintln!("shotsink: configuration: {error}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// The notify settings checked without starting a notifier (no runtime).
+fn check_notify(n: &NotifyConfig) -> Result<(), shotsink::ConfigError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| shotsink::ConfigError::InvalidSetting {
+            setting: "notify",
+            value: String::new(),
+            reason: e.to_string(),
+        })?;
+    runtime.block_on(async { notifier(n).map(|_| ()) })
+}
+
+fn notifier(n: &NotifyConfig) -> Result<Notifier, shotsink::ConfigError> {
+    Notifier::builder(&n.url, &n.secret)
+        .queue_capacity(n.queue_capacity)
+        .max_attempts(n.max_attempts)
+        .backoff(n.first_backoff, n.max_backoff)
+        .timeout(n.timeout)
+        .concurrency(n.concurrency)
+        .build()
+}
+
+/// Resolves on SIGTERM or SIGINT.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// 32 random alphanumeric characters from the operating system's generator.
+fn generate_secret() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 32];
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        panic!("the operating system's random generator failed: {error}");
+    }
+    // 256 % 62 leaves a slight bias; irrelevant for a 190-bit secret.
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}
+
+/// A `curl` command that sends a PNG: the repository's sample when run from
+/// a checkout.
+fn sample_curl(addr: SocketAddr, path: &str, secret: &str) -> String {
+    let sample = "tests/fixtures/capture.png";
+    let file = match std::path::Path::new(sample).exists() {
+        true => sample,
+        false => "capture.png",
+    };
+    format!(
+        "curl -sS http://{addr}{path} \\\n  \
+         -F callback_secret={secret} -F status=OK -F token=demo$(date +%s) -F format=png \\\n  \
+         -F file=@{file}"
+    )
+}

@@ -1,0 +1,84 @@
+//! `check-config`'s summary: every setting in effect, one `key = value`
+//! per line, secrets redacted.
+
+use std::fmt::Write;
+
+use super::schema::Config;
+
+const REDACTED: &str = "<redacted>";
+
+/// Store options whose value is a credential.
+fn is_secret(key: &str) -> bool {
+    ["secret", "key", "token", "password", "sas"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+impl Config {
+    /// What the configuration says, secrets redacted.
+    pub(crate) fn describe(&self) -> String {
+        let mut out = String::new();
+        let mut line = |key: &str, value: &dyn std::fmt::Debug| {
+            let _ = writeln!(out, "{key} = {value:?}");
+        };
+        line("listen", &self.listen);
+        line("path", &self.path);
+        line("admin_listen", &self.admin_listen);
+        line("shutdown_timeout", &self.shutdown_timeout);
+        line("ready_cache", &self.ready_cache);
+        line("log.format", &self.log.format);
+        line("log.level", &self.log.level);
+        line("metrics.enabled", &self.metrics.enabled);
+        line("metrics.path", &self.metrics.path);
+        line("store.url", &self.store.url);
+        for (key, value) in &self.store.options {
+            let shown = if is_secret(key) { REDACTED } else { value };
+            line(&format!("store.options.{key}"), &shown);
+        }
+        line("store.acl", &self.store.acl);
+        let secrets = match self.secrets.values.len() {
+            0 if self.secrets.mint_keys.is_empty() => "none: one generated at start".to_owned(),
+            n => format!("{n} static, {REDACTED}"),
+        };
+        line("secrets.values", &secrets);
+        let ids: Vec<&str> = self
+            .secrets
+            .mint_keys
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect();
+        line("secrets.mint_keys", &format!("{ids:?}, keys {REDACTED}"));
+        line("keys.prefix", &self.keys.prefix);
+        line("capture.on_existing", &self.capture.on_existing);
+        line("capture.early_file", &self.capture.early_file);
+        line("capture.staging_prefix", &self.capture.staging_prefix);
+        // Limits left out keep the library's defaults.
+        let limits = format!("{:?}", self.limits);
+        line("limits (None: the library's default)", &Raw(&limits));
+        let object = format!("{:?}", self.object);
+        line("object", &Raw(&object));
+        match &self.notify {
+            None => line("notify", &"off"),
+            Some(n) => {
+                line("notify.url", &n.url);
+                line("notify.secret", &REDACTED);
+                line("notify.queue_capacity", &n.queue_capacity);
+                line("notify.max_attempts", &n.max_attempts);
+                line("notify.first_backoff", &n.first_backoff);
+                line("notify.max_backoff", &n.max_backoff);
+                line("notify.timeout", &n.timeout);
+                line("notify.concurrency", &n.concurrency);
+            }
+        }
+        out
+    }
+}
+
+/// Prints a string as it is, not quoted.
+struct Raw<'a>(&'a str);
+
+impl std::fmt::Debug for Raw<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}

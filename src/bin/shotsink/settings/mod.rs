@@ -1,0 +1,142 @@
+//! The server's configuration: defaults, then a TOML file, then the
+//! environment. `SHOTSINK_<SECTION>__<KEY>` sets any key
+//! (`SHOTSINK_LIMITS__MAX_FILE_SIZE="10 MiB"`, `SHOTSINK_LISTEN=...`); the
+//! examples' variables (`SHOTSINK_STORE`, `SHOTSINK_ADDR`,
+//! `SHOTSINK_SECRET` comma-separated, `SHOTSINK_MAX_FILE_SIZE`,
+//! `SHOTSINK_MAX_BUFFERED`) keep working and win over the file. An unknown
+//! key or a bad value is an error naming it.
+
+use std::fmt;
+use std::str::FromStr;
+
+use figment::Figment;
+use figment::providers::{Format, Toml};
+use figment::value::Value;
+
+mod apply;
+mod describe;
+mod schema;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use schema::{Config, LogConfig, LogFormat, NotifyConfig};
+
+/// The variables of the examples, and the key each sets.
+const LEGACY: [(&str, &str); 5] = [
+    ("SHOTSINK_STORE", "store.url"),
+    ("SHOTSINK_ADDR", "listen"),
+    ("SHOTSINK_SECRET", "secrets.values"),
+    ("SHOTSINK_MAX_FILE_SIZE", "limits.max_file_size"),
+    ("SHOTSINK_MAX_BUFFERED", "limits.max_buffered_bytes"),
+];
+
+/// Variables that are not settings.
+const NOT_SETTINGS: [&str; 6] = [
+    "SHOTSINK_CONFIG",
+    // Read by the test suite, never by the server.
+    "SHOTSINK_AZURITE",
+    "SHOTSINK_MOTO",
+    "SHOTSINK_PYTHON",
+    "SHOTSINK_LOAD",
+    "SHOTSINK_BENCH",
+];
+
+/// Why a configuration cannot be used; names the key and where it came
+/// from.
+#[derive(Debug)]
+pub(crate) struct ConfigLoadError(String);
+
+impl fmt::Display for ConfigLoadError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ConfigLoadError {}
+
+impl From<figment::Error> for ConfigLoadError {
+    fn from(error: figment::Error) -> Self {
+        // Every error of the chain, each with its key and source.
+        let all: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        ConfigLoadError(all.join("; "))
+    }
+}
+
+impl Config {
+    /// Defaults, the file (if given; a file given but missing is an
+    /// error), then the process's environment.
+    pub(crate) fn load(file: Option<&std::path::Path>) -> Result<Config, ConfigLoadError> {
+        let toml = match file {
+            Some(path) => Some(
+                std::fs::read_to_string(path)
+                    .map_err(|e| ConfigLoadError(format!("cannot read {}: {e}", path.display())))?,
+            ),
+            None => None,
+        };
+        Self::from_parts(toml.as_deref(), std::env::vars())
+    }
+
+    /// As [`load`](Self::load), from a TOML text and the environment given.
+    pub(crate) fn from_parts(
+        toml: Option<&str>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigLoadError> {
+        // Nothing set: the structs' own `Default`s apply.
+        let mut figment = Figment::new();
+        if let Some(toml) = toml {
+            figment = figment.merge(Toml::string(toml));
+        }
+        let mut legacy = Vec::new();
+        for (name, value) in env {
+            let Some(rest) = name.strip_prefix("SHOTSINK_") else {
+                continue;
+            };
+            if NOT_SETTINGS.contains(&name.as_str()) {
+                continue;
+            }
+            if let Some((_, key)) = LEGACY.iter().find(|(n, _)| *n == name) {
+                legacy.push((*key, value));
+                continue;
+            }
+            let key = rest.to_ascii_lowercase().replace("__", ".");
+            figment = figment.merge((key, parse(&value)));
+        }
+        // The examples' variables win over everything else.
+        for (key, value) in legacy {
+            figment = match key {
+                "secrets.values" => {
+                    let values: Vec<String> = value
+                        .split(',')
+                        .map(|s| s.trim().to_owned())
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    figment.merge((key, values))
+                }
+                _ => figment.merge((key, parse(&value))),
+            };
+        }
+        Ok(figment.extract()?)
+    }
+
+    /// The store's location, as configured.
+    pub(crate) fn store_url(&self) -> &str {
+        &self.store.url
+    }
+
+    /// Whether neither static secrets nor mint keys are configured (the
+    /// server then generates one for the run).
+    pub(crate) fn needs_generated_secret(&self) -> bool {
+        self.secrets.values.is_empty() && self.secrets.mint_keys.is_empty()
+    }
+
+    /// The static secrets.
+    pub(crate) fn secrets(&self) -> &[String] {
+        &self.secrets.values
+    }
+}
+
+/// A variable's value as TOML would read it (`10`, `true`, `"5s"`), or as
+/// a string.
+fn parse(value: &str) -> Value {
+    Value::from_str(value).unwrap_or_else(|_| Value::from(value.to_owned()))
+}

@@ -1,0 +1,71 @@
+//! The configuration as users write it: every `shotsink.toml` of the README is
+//! accepted by `check-config`, and a mistake is an error naming the key,
+//! with exit code 2, never a panic.
+
+use std::process::Output;
+
+use super::{binary, readme_blocks};
+
+fn check_config(toml: &str, env: &[(&str, &str)]) -> Output {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("shotsink.toml");
+    std::fs::write(&file, toml).unwrap();
+    binary()
+        .arg("check-config")
+        .arg("--config")
+        .arg(&file)
+        .envs(env.iter().copied())
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn every_configuration_in_the_readme_is_accepted() {
+    // The configurations, not the `Cargo.toml` snippets.
+    let blocks: Vec<String> = readme_blocks("toml")
+        .into_iter()
+        .filter(|b| b.starts_with("# shotsink.toml"))
+        .collect();
+    assert!(blocks.len() >= 2, "the README's configurations");
+    for block in blocks {
+        let out = check_config(&block, &[]);
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{block}\n{stdout}\n{stderr}");
+        assert!(stdout.contains("configuration ok"), "{stdout}");
+        // Secrets are never printed.
+        for line in block.lines().filter(|l| l.contains("secret")) {
+            if let Some((_, value)) = line.split_once('=') {
+                let value = value.trim().trim_matches('"');
+                if value.len() > 8 && !value.starts_with('[') {
+                    assert!(!stdout.contains(value), "{value} printed:\n{stdout}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn mistakes_are_errors_naming_the_key_with_exit_code_2() {
+    for (toml, env, names) in [
+        (
+            "[limits]\nmax_fil_size = \"1 MiB\"\n",
+            vec![],
+            "max_fil_size",
+        ),
+        (
+            "[capture]\non_existing = \"sometimes\"\n",
+            vec![],
+            "on_existing",
+        ),
+        ("listen = \"nowhere\"\n", vec![], "listen"),
+        ("", vec![("SHOTSINK_LIMITS__NOPE", "1")], "nope"),
+        ("[limits]\nmax_fields = 2\n", vec![], "max_fields"),
+    ] {
+        let out = check_config(toml, &env);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{toml}: {stderr}");
+        assert!(stderr.contains(names), "{toml}: {stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

@@ -1,0 +1,94 @@
+//! The probes and metrics of the running binary: `/healthz`, `/readyz`
+//! (the store reachable or not), `/metrics` in Prometheus text after real
+//! callbacks.
+
+use http::StatusCode;
+
+use super::{Server, pairs, s3_env};
+use crate::common::*;
+
+async fn get(url: &str) -> (u16, String) {
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let response = client.get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn probes_answer_and_metrics_count_what_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap().to_owned();
+    let server = Server::start(
+        "",
+        &[
+            ("SHOTSINK_STORE", store.as_str()),
+            ("SHOTSINK_SECRET", SECRET),
+        ],
+    );
+    assert_eq!(get(&server.url("/healthz")).await, (200, "ok\n".into()));
+    assert_eq!(get(&server.url("/readyz")).await, (200, "ready\n".into()));
+
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let form = http_form(SECRET, "Probed", "png", fixture("capture.png"));
+    let stored = client.post(server.url("/callback")).multipart(form);
+    assert_eq!(stored.send().await.unwrap().status().as_u16(), 200);
+    let form = http_form("wrong-secret", "Probed", "png", fixture("capture.png"));
+    let refused = client.post(server.url("/callback")).multipart(form);
+    assert_eq!(refused.send().await.unwrap().status().as_u16(), 403);
+
+    let (status, metrics) = get(&server.url("/metrics")).await;
+    assert_eq!(status, 200);
+    let size = fixture("capture.png").len();
+    for line in [
+        "shotsink_callbacks_total{outcome=\"stored\"} 1".to_owned(),
+        "shotsink_callbacks_total{outcome=\"rejected\"} 1".to_owned(),
+        "shotsink_rejections_total{kind=\"forbidden\"} 1".to_owned(),
+        format!("shotsink_stored_bytes_total {size}"),
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} not in\n{metrics}"
+        );
+    }
+    assert!(
+        metrics.contains("shotsink_callback_duration_seconds"),
+        "{metrics}"
+    );
+    let (status, _) = get(&server.url("/nope")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND.as_u16());
+}
+
+#[tokio::test]
+async fn readyz_says_when_the_store_cannot_be_reached() {
+    // An S3 server that is gone: the probe fails, the process lives on.
+    let s3 = S3Server::start().await;
+    let mut env = s3_env(&s3);
+    env.push(("SHOTSINK_SECRET", SECRET.to_owned()));
+    drop(s3);
+    let server = Server::start("", &pairs(&env));
+    let (status, body) = get(&server.url("/readyz")).await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(get(&server.url("/healthz")).await.0, 200);
+}
+
+#[tokio::test]
+async fn with_no_configuration_it_generates_a_secret_and_stores_into_the_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap().to_owned();
+    let server = Server::start("", &[("SHOTSINK_STORE", store.as_str())]);
+    let line = server
+        .stdout
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .unwrap();
+    let secret = line
+        .strip_prefix("no secret configured; generated one for this run: ")
+        .unwrap_or_else(|| panic!("{line}"))
+        .to_owned();
+    assert_eq!(secret.len(), 32);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let form = http_form(&secret, "Fresh", "png", fixture("capture.png"));
+    let sent = client.post(server.url("/callback")).multipart(form);
+    assert_eq!(sent.send().await.unwrap().status().as_u16(), 200);
+    let file = dir.path().join(key_today("Fresh", "png").to_string());
+    assert_eq!(std::fs::read(file).unwrap(), fixture("capture.png"));
+}
