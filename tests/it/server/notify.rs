@@ -41,7 +41,7 @@ impl Receiver {
             ])
             .args(["--port", &port.to_string()])
             .current_dir(dir.path())
-            .env("SHOTSINK_NOTIFY_SECRET", WHSEC)
+            .env("WEBHOOK_SECRET", WHSEC)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()

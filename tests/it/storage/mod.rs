@@ -103,7 +103,7 @@ async fn storage_class_and_tags_reach_the_server_on_the_single_put_and_the_multi
 }
 
 #[tokio::test]
-async fn server_side_encryption_options_of_a_store_url_reach_the_server_on_both_paths() {
+async fn encryption_and_acl_options_of_a_store_url_reach_the_server_on_both_paths() {
     let server = S3Server::start().await;
     let mut options = url_options(&server);
     options.extend([
@@ -113,6 +113,8 @@ async fn server_side_encryption_options_of_a_store_url_reach_the_server_on_both_
             "arn:aws:kms:us-east-1:1:key/captures".into(),
         ),
         ("aws_sse_bucket_key_enabled", "true".into()),
+        // The sink's own option: a canned ACL as the client's header.
+        ("acl", "public-read".into()),
     ]);
     let store = shotsink::store_from_url("s3://captures", options).unwrap();
     let sink = CaptureSink::builder(store.clone())
@@ -131,6 +133,7 @@ async fn server_side_encryption_options_of_a_store_url_reach_the_server_on_both_
             seen.header("x-amz-server-side-encryption-bucket-key-enabled"),
             Some("true")
         );
+        assert_eq!(seen.acl.as_deref(), Some("public-read"));
     }
 }
 

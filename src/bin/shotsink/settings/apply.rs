@@ -24,7 +24,7 @@ impl Config {
             .store
             .options
             .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
+            .map(|(k, v)| (k.clone(), v.0.clone()))
             .collect();
         if let Some(acl) = &self.store.acl {
             options.push(("acl".into(), acl.clone()));
@@ -118,7 +118,7 @@ impl Config {
             b = b.storage_class(class);
         }
         for (key, value) in &o.tags {
-            b = b.tag(key, value);
+            b = b.tag(key, &value.0);
         }
         b = b.capture_tags(o.capture_tags);
         if let Some(base) = &o.public_urls {

@@ -7,6 +7,23 @@ use super::schema::Config;
 
 const REDACTED: &str = "<redacted>";
 
+/// A URL without its query and password, where credentials hide (an
+/// Azure SAS, a token).
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) => {
+            if parsed.query().is_some() {
+                parsed.set_query(Some(REDACTED));
+            }
+            if parsed.password().is_some() {
+                let _ = parsed.set_password(Some(REDACTED));
+            }
+            parsed.to_string()
+        }
+        Err(_) => url.to_owned(),
+    }
+}
+
 /// Store options whose value is a credential.
 fn is_secret(key: &str) -> bool {
     ["secret", "key", "token", "password", "sas"]
@@ -30,9 +47,9 @@ impl Config {
         line("log.level", &self.log.level);
         line("metrics.enabled", &self.metrics.enabled);
         line("metrics.path", &self.metrics.path);
-        line("store.url", &self.store.url);
+        line("store.url", &redact_url(&self.store.url));
         for (key, value) in &self.store.options {
-            let shown = if is_secret(key) { REDACTED } else { value };
+            let shown = if is_secret(key) { REDACTED } else { &value.0 };
             line(&format!("store.options.{key}"), &shown);
         }
         line("store.acl", &self.store.acl);
@@ -60,7 +77,7 @@ impl Config {
         match &self.notify {
             None => line("notify", &"off"),
             Some(n) => {
-                line("notify.url", &n.url);
+                line("notify.url", &redact_url(&n.url));
                 line("notify.secret", &REDACTED);
                 line("notify.queue_capacity", &n.queue_capacity);
                 line("notify.max_attempts", &n.max_attempts);

@@ -73,7 +73,10 @@ impl Config {
             ),
             None => None,
         };
-        Self::from_parts(toml.as_deref(), std::env::vars())
+        // Variables that are not Unicode are no settings of ours.
+        let env = std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)));
+        Self::from_parts(toml.as_deref(), env)
     }
 
     /// As [`load`](Self::load), from a TOML text and the environment given.
@@ -110,12 +113,43 @@ impl Config {
                         .map(|s| s.trim().to_owned())
                         .filter(|s| !s.is_empty())
                         .collect();
+                    // Empty, as the examples read it: not set.
+                    if values.is_empty() {
+                        continue;
+                    }
                     figment.merge((key, values))
                 }
                 _ => figment.merge((key, parse(&value))),
             };
         }
-        Ok(figment.extract()?)
+        let config: Config = figment.extract()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// What serde cannot check: routes that can be mounted, a log filter
+    /// that parses.
+    fn validate(&self) -> Result<(), ConfigLoadError> {
+        let bad = |key: &str, why: &str| Err(ConfigLoadError(format!("invalid `{key}`: {why}")));
+        for (key, path) in [("path", &self.path), ("metrics.path", &self.metrics.path)] {
+            if !path.starts_with('/') || path.contains(['?', '#', ' ']) {
+                return bad(key, "must be a path starting with `/`");
+            }
+        }
+        let probes = ["/healthz", "/readyz", self.metrics.path.as_str()];
+        if probes.contains(&self.path.as_str()) {
+            return bad(
+                "path",
+                "is taken by a probe (/healthz, /readyz, metrics.path)",
+            );
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return bad(
+                "log.level",
+                "not a log filter (e.g. `info`, `shotsink=debug`)",
+            );
+        }
+        Ok(())
     }
 
     /// The store's location, as configured.

@@ -100,7 +100,8 @@ impl Default for MetricsConfig {
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct StoreConfig {
     pub(crate) url: String,
-    pub(crate) options: BTreeMap<String, String>,
+    /// Strings, or numbers and booleans written bare.
+    pub(crate) options: BTreeMap<String, Scalar>,
     pub(crate) acl: Option<String>,
 }
 
@@ -202,7 +203,7 @@ pub(crate) struct ObjectConfig {
     pub(crate) metadata: bool,
     pub(crate) sha256: bool,
     pub(crate) storage_class: Option<String>,
-    pub(crate) tags: BTreeMap<String, String>,
+    pub(crate) tags: BTreeMap<String, Scalar>,
     pub(crate) capture_tags: bool,
     pub(crate) public_urls: Option<String>,
     /// The expiry of presigned links, e.g. `1h`.
@@ -236,6 +237,30 @@ pub(crate) struct NotifyConfig {
     pub(crate) timeout: Duration,
     #[serde(default = "defaults::concurrency")]
     pub(crate) concurrency: usize,
+}
+
+/// A string setting that may be written as a number or a boolean
+/// (`aws_allow_http = true`), kept as its text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Scalar(pub(crate) String);
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Any {
+            Text(String),
+            Flag(bool),
+            Whole(i64),
+            Number(f64),
+        }
+        Ok(Scalar(match Any::deserialize(de)? {
+            Any::Text(s) => s,
+            Any::Flag(b) => b.to_string(),
+            Any::Whole(n) => n.to_string(),
+            Any::Number(x) => x.to_string(),
+        }))
+    }
 }
 
 /// The notifier's defaults, as `shotsink::notify` documents them.

@@ -33,7 +33,7 @@ level = "debug"
 enabled = false
 [store]
 url = "memory://"
-options = { aws_secret_access_key = "hunter2-store" }
+options = { aws_secret_access_key = "hunter2-store", aws_allow_http = true }
 [secrets]
 values = ["static-secret-value"]
 mint_keys = [{ id = "k1", key = "mint-key-0123456789abcdef0123456789" }]
@@ -67,7 +67,7 @@ tags = { project = "shots" }
 capture_tags = true
 public_urls = "https://cdn.example.com/"
 [notify]
-url = "https://app.example.com/hooks"
+url = "https://app.example.com/hooks?token=notify-url-token"
 secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 max_attempts = 3
 "#;
@@ -104,6 +104,9 @@ fn unknown_keys_and_bad_values_are_errors_naming_the_key() {
     assert!(error("[capture]\non_existing = \"sometimes\"\n", &[]).contains("on_existing"));
     assert!(error("listen = \"nowhere\"\n", &[]).contains("listen"));
     assert!(error("[limits]\nmax_file_size = \"lots\"\n", &[]).contains("max_file_size"));
+    assert!(error("path = \"callback\"\n", &[]).contains("path"));
+    assert!(error("path = \"/healthz\"\n", &[]).contains("path"));
+    assert!(error("[log]\nlevel = \"shotsink=loud\"\n", &[]).contains("log.level"));
 }
 
 #[test]
@@ -116,6 +119,9 @@ fn the_environment_wins_over_the_file() {
         ("SHOTSINK_LIMITS__IDLE_TIMEOUT", "5s"),
         ("SHOTSINK_MOTO", "http://not-a-setting"),
     ];
+    // An empty secret variable is no setting: the file's secrets stay.
+    let kept = Config::from_parts(Some(FULL), env(&[("SHOTSINK_SECRET", " ")])).unwrap();
+    assert_eq!(kept.secrets(), ["static-secret-value"]);
     let config = Config::from_parts(Some(FULL), env(&vars)).unwrap();
     assert_eq!(config.listen.to_string(), "127.0.0.1:5000");
     assert_eq!(config.secrets(), ["a", "b"]);
@@ -134,6 +140,7 @@ fn the_summary_shows_settings_and_never_a_secret() {
         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
         "mint-key-0123456789abcdef0123456789",
         "hunter2-store",
+        "notify-url-token",
     ] {
         assert!(!summary.contains(secret), "{secret} in\n{summary}");
     }
