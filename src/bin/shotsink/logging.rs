@@ -2,6 +2,8 @@
 //! the configured level. The library writes one line per callback (its
 //! outcome, token, key, size and duration); secrets are never logged.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::settings::{LogConfig, LogFormat};
@@ -13,6 +15,7 @@ pub(crate) fn init(config: &LogConfig) {
         .unwrap_or_else(|_| EnvFilter::new("info"));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     match config.format {
         LogFormat::Json => logs.json().flatten_event(true).init(),
