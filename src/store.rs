@@ -148,7 +148,11 @@ where
             if let Some((_, acl)) = options.iter().find(|(k, _)| k == "acl") {
                 base = base.with_client_options(crate::providers::canned_acl(acl)?);
             }
-            for (key, value) in std::env::vars() {
+            // As `from_env`: variables that are not Unicode are skipped.
+            for (key, value) in std::env::vars_os() {
+                let (Some(key), Some(value)) = (key.to_str(), value.to_str()) else {
+                    continue;
+                };
                 if let (true, Ok(key)) = (key.starts_with("AWS_"), key.to_ascii_lowercase().parse())
                 {
                     base = base.with_config(key, value);

@@ -18,6 +18,9 @@ fn redact_url(url: &str) -> String {
             if parsed.password().is_some() {
                 let _ = parsed.set_password(Some(REDACTED));
             }
+            if !parsed.username().is_empty() {
+                let _ = parsed.set_username(REDACTED);
+            }
             parsed.to_string()
         }
         Err(_) => url.to_owned(),
@@ -26,7 +29,8 @@ fn redact_url(url: &str) -> String {
 
 /// Store options whose value is a credential.
 fn is_secret(key: &str) -> bool {
-    ["secret", "key", "token", "password", "sas"]
+    let key = key.to_ascii_lowercase();
+    ["secret", "key", "token", "password", "sas", "credential"]
         .iter()
         .any(|word| key.contains(word))
 }

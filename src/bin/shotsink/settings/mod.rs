@@ -56,8 +56,21 @@ impl std::error::Error for ConfigLoadError {}
 
 impl From<figment::Error> for ConfigLoadError {
     fn from(error: figment::Error) -> Self {
-        // Every error of the chain, each with its key and source.
-        let all: Vec<String> = error.into_iter().map(|e| e.to_string()).collect();
+        // Every error of the chain, each with its key and source; where the
+        // value may be a secret, the key alone (figment quotes the value).
+        let all: Vec<String> = error
+            .into_iter()
+            .map(|e| {
+                let key = e.path.join(".");
+                let secret = key.starts_with("secrets")
+                    || key.starts_with("store.options")
+                    || key == "notify.secret";
+                match secret {
+                    true => format!("invalid value for key `{key}` (value not shown)"),
+                    false => e.to_string(),
+                }
+            })
+            .collect();
         ConfigLoadError(all.join("; "))
     }
 }
@@ -132,9 +145,13 @@ impl Config {
     fn validate(&self) -> Result<(), ConfigLoadError> {
         let bad = |key: &str, why: &str| Err(ConfigLoadError(format!("invalid `{key}`: {why}")));
         for (key, path) in [("path", &self.path), ("metrics.path", &self.metrics.path)] {
-            if !path.starts_with('/') || path.contains(['?', '#', ' ']) {
-                return bad(key, "must be a path starting with `/`");
+            // `{`, `}` and `*` would be route parameters (a panic in axum).
+            if !path.starts_with('/') || path.contains(['?', '#', ' ', '{', '}', '*']) {
+                return bad(key, "must be a plain path starting with `/`");
             }
+        }
+        if ["/healthz", "/readyz"].contains(&self.metrics.path.as_str()) {
+            return bad("metrics.path", "is taken by a probe (/healthz, /readyz)");
         }
         let probes = ["/healthz", "/readyz", self.metrics.path.as_str()];
         if probes.contains(&self.path.as_str()) {

@@ -33,7 +33,7 @@ level = "debug"
 enabled = false
 [store]
 url = "memory://"
-options = { aws_secret_access_key = "hunter2-store", aws_allow_http = true }
+options = { AWS_SECRET_ACCESS_KEY = "hunter2-store", aws_allow_http = true }
 [secrets]
 values = ["static-secret-value"]
 mint_keys = [{ id = "k1", key = "mint-key-0123456789abcdef0123456789" }]
@@ -106,6 +106,14 @@ fn unknown_keys_and_bad_values_are_errors_naming_the_key() {
     assert!(error("[limits]\nmax_file_size = \"lots\"\n", &[]).contains("max_file_size"));
     assert!(error("path = \"callback\"\n", &[]).contains("path"));
     assert!(error("path = \"/healthz\"\n", &[]).contains("path"));
+    assert!(error("path = \"/cb{x}\"\n", &[]).contains("path"));
+    assert!(error("[metrics]\npath = \"/readyz\"\n", &[]).contains("metrics.path"));
+    // A secret given the wrong type is named, never shown.
+    let typed = error("[secrets]\nvalues = \"my-own-secret\"\n", &[]);
+    assert!(
+        typed.contains("secrets.values") && !typed.contains("my-own-secret"),
+        "{typed}"
+    );
     assert!(error("[log]\nlevel = \"shotsink=loud\"\n", &[]).contains("log.level"));
 }
 
