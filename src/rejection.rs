@@ -35,7 +35,8 @@ pub enum RejectionKind {
     UnsupportedType,
     /// The object store failed (502).
     StoreFailed,
-    /// The secret resolver failed; the sender should retry (503).
+    /// The secret resolver failed, or the callback's event could not be
+    /// recorded; the sender should retry (503, with `Retry-After`).
     Unavailable,
     /// The sink had no memory budget free within the admission timeout;
     /// the sender should retry after a pause (503, with `Retry-After` and

@@ -30,7 +30,7 @@ pub(crate) fn acknowledge(outcome: &Outcome) -> Response<Full<Bytes>> {
 
 /// The sink's answer to a refused callback: its status, its reason as one
 /// line, `Allow` for a wrong method and `Retry-After` for an overloaded
-/// sink.
+/// or unavailable sink.
 pub(crate) fn rejection(rejection: &Rejection) -> Response<Full<Bytes>> {
     let mut response = text(rejection.status(), format!("{}\n", rejection.reason()));
     let headers = response.headers_mut();
@@ -38,7 +38,7 @@ pub(crate) fn rejection(rejection: &Rejection) -> Response<Full<Bytes>> {
         RejectionKind::MethodNotAllowed => {
             headers.insert(ALLOW, HeaderValue::from_static("POST"));
         }
-        RejectionKind::Overloaded => {
+        RejectionKind::Overloaded | RejectionKind::Unavailable => {
             headers.insert(RETRY_AFTER, HeaderValue::from_static(RETRY_AFTER_SECONDS));
         }
         _ => {}

@@ -9,6 +9,11 @@
 //! | `gs://bucket[/prefix]` (feature `gcp`) | `GoogleCloudStorage` | `GOOGLE_*` |
 //! | `az://container[/prefix]` (feature `azure`) | `MicrosoftAzure` | `AZURE_*` |
 //!
+//! A local directory is opened with `fsync` after every write
+//! (`LocalFileSystem::with_fsync`), so that what a 200 promised is on the
+//! disk, not only visible, as it is on a cloud store; folders left empty
+//! by a delete are removed.
+//!
 //! A path after the bucket becomes a prefix (`PrefixStore`). Options passed
 //! explicitly (`aws_endpoint`, `aws_region`, ...) override the environment.
 //! Every option of the cloud builders is accepted, server-side encryption
@@ -118,7 +123,9 @@ where
     if !location.contains("://") {
         std::fs::create_dir_all(location).map_err(|e| invalid(e.to_string()))?;
         let store = LocalFileSystem::new_with_prefix(location).map_err(ConfigError::from)?;
-        return Ok(Opened::local(store));
+        return Ok(Opened::local(
+            store.with_fsync(true).with_automatic_cleanup(true),
+        ));
     }
     let url = url::Url::parse(location).map_err(|e| invalid(e.to_string()))?;
     let (scheme, prefix) = ObjectStoreScheme::parse(&url).map_err(|e| invalid(e.to_string()))?;
@@ -137,7 +144,10 @@ where
                 .to_file_path()
                 .map_err(|()| invalid("not a local path".into()))?;
             std::fs::create_dir_all(&dir).map_err(|e| invalid(e.to_string()))?;
-            return Ok(Opened::local(LocalFileSystem::new_with_prefix(dir)?));
+            let store = LocalFileSystem::new_with_prefix(dir)?
+                .with_fsync(true)
+                .with_automatic_cleanup(true);
+            return Ok(Opened::local(store));
         }
         ObjectStoreScheme::Memory => (Arc::new(InMemory::new()), None),
         #[cfg(feature = "aws")]

@@ -33,6 +33,8 @@ pub struct CaptureSinkBuilder {
     attributes: ObjectAttributes,
     sha256: bool,
     links: Option<Links>,
+    #[cfg(feature = "notify")]
+    notifier: Option<crate::notify::Notifier>,
     error: Option<ConfigError>,
 }
 
@@ -58,8 +60,24 @@ impl CaptureSinkBuilder {
             attributes: ObjectAttributes::default(),
             sha256: false,
             links: None,
+            #[cfg(feature = "notify")]
+            notifier: None,
             error: None,
         }
+    }
+
+    /// Tells your app of every accepted callback through `notifier`: the
+    /// event is recorded (in the notifier's
+    /// [journal](crate::notify::NotifierBuilder::journal), when it has
+    /// one) before the callback is answered 200. If it cannot be recorded,
+    /// the sender is answered 503 with `Retry-After` and retries; the
+    /// capture may already be stored, and the retry then finds it
+    /// (`already_stored` with [`OnExisting::KeepFirst`]).
+    #[cfg(feature = "notify")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "notify")))]
+    pub fn notifier(mut self, notifier: crate::notify::Notifier) -> Self {
+        self.notifier = Some(notifier);
+        self
     }
 
     /// Adds a callback secret. Call it again (or use [`secrets`](Self::secrets))
@@ -182,6 +200,8 @@ impl CaptureSinkBuilder {
             staging_prefix: self.staging_prefix,
             destination,
             links: self.links,
+            #[cfg(feature = "notify")]
+            notifier: self.notifier,
             budget: Arc::new(budget),
         }))
     }

@@ -35,4 +35,7 @@ pub(crate) struct Config {
     /// How a stored capture's URL is made, if at all.
     pub(crate) links: Option<Links>,
     pub(crate) budget: Arc<Budget>,
+    /// Who records each outcome's event before the 200.
+    #[cfg(feature = "notify")]
+    pub(crate) notifier: Option<crate::notify::Notifier>,
 }

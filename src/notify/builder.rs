@@ -1,7 +1,7 @@
 //! Configures a [`Notifier`] and starts its worker.
 
-use std::sync::Arc;
 use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use standardwebhooks::Webhook;
@@ -12,6 +12,9 @@ use tokio_util::task::TaskTracker;
 use super::Notifier;
 use super::counters::Counters;
 use super::delivery::{self, Shared};
+use super::journal::EventLog;
+use super::schedule::{Retry, SVIX};
+use super::throttle::{Throttle, WARN_EVERY};
 use crate::ConfigError;
 
 /// The shortest key a `whsec_` secret may carry, in bytes; the Standard
@@ -25,11 +28,12 @@ pub struct NotifierBuilder {
     url: String,
     secret: String,
     queue_capacity: usize,
-    max_attempts: u32,
-    first_backoff: Duration,
-    max_backoff: Duration,
+    schedule: Option<Vec<Duration>>,
+    max_attempts: Option<u32>,
+    backoff: Option<(Duration, Duration)>,
     timeout: Duration,
     concurrency: usize,
+    journal: Option<EventLog>,
 }
 
 impl NotifierBuilder {
@@ -38,39 +42,60 @@ impl NotifierBuilder {
             url: url.to_owned(),
             secret: secret.to_owned(),
             queue_capacity: 10_000,
-            max_attempts: 10,
-            first_backoff: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(5 * 60),
+            schedule: None,
+            max_attempts: None,
+            backoff: None,
             timeout: Duration::from_secs(10),
             concurrency: 4,
+            journal: None,
         }
     }
 
-    /// The most events held at once, queued or being delivered (retries
-    /// waiting included); past it [`Notifier::notify`] refuses new ones.
-    /// 10,000 by default; at least 1.
+    /// The most events held in memory at once, queued or being delivered
+    /// (retries waiting included). Past it, without a journal,
+    /// [`Notifier::notify`] refuses new ones; with one, they wait in the
+    /// journal until there is room. 10,000 by default; at least 1.
     pub fn queue_capacity(mut self, events: usize) -> Self {
         self.queue_capacity = events;
         self
     }
 
-    /// How many attempts an event gets, the first included, before it is
-    /// dropped. 10 by default; at least 1.
-    pub fn max_attempts(mut self, attempts: u32) -> Self {
-        self.max_attempts = attempts;
+    /// Records every event in `journal` before it is sent, so that it
+    /// survives a crash and is delivered by this process, its successor or
+    /// a replica sharing the store; takes over the events of processes
+    /// whose lease ran out; keeps the events whose attempts are spent in a
+    /// dead letter. See [`journal`](crate::notify::journal).
+    pub fn journal(mut self, journal: EventLog) -> Self {
+        self.journal = Some(journal);
         self
     }
 
-    /// The wait before each retry: after the n-th failed attempt, a random
-    /// time between half and all of `min(max, first × 2^(n−1))` (so never
-    /// less than `first / 2`, and growing even with bad luck). 1 s and
-    /// 5 min by default; `first` more than zero, `max` at least `first`.
-    ///
-    /// With the defaults, the 9 waits of an event that is never delivered
-    /// add up to between about 4 and 8.5 minutes.
+    /// The waits between attempts: after the first failed attempt the
+    /// first wait, and so on, each moved by up to ±20 % at random; the
+    /// event gets one attempt more than there are waits. By default
+    /// Svix's schedule: 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h (8
+    /// attempts over about 27.5 hours).
+    pub fn schedule(mut self, waits: impl IntoIterator<Item = Duration>) -> Self {
+        self.schedule = Some(waits.into_iter().collect());
+        self
+    }
+
+    /// Instead of a [`schedule`](Self::schedule): this many attempts, the
+    /// first included, with a doubling backoff (see
+    /// [`backoff`](Self::backoff); 1 s and 5 min unless set). At least 1.
+    pub fn max_attempts(mut self, attempts: u32) -> Self {
+        self.max_attempts = Some(attempts);
+        self
+    }
+
+    /// Instead of a [`schedule`](Self::schedule): the wait before each
+    /// retry is, after the n-th failed attempt, a random time between half
+    /// and all of `min(max, first × 2^(n−1))` (so never less than
+    /// `first / 2`, and growing even with bad luck); 10 attempts unless
+    /// [`max_attempts`](Self::max_attempts) says otherwise. `first` more
+    /// than zero, `max` at least `first`.
     pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
-        self.first_backoff = first;
-        self.max_backoff = max;
+        self.backoff = Some((first, max));
         self
     }
 
@@ -97,9 +122,11 @@ impl NotifierBuilder {
     /// `https` (`notify.url`), a secret that is not `whsec_` followed by a
     /// base64 key of at least 16 bytes (`notify.secret`, its value shown as
     /// `<redacted>`), no Tokio runtime or an HTTP client that cannot be made
-    /// (`notify`); [`ConfigError::InvalidLimit`] for a zero
-    /// `queue_capacity`, `max_attempts`, `concurrency`, `timeout` or first
-    /// backoff, or a maximum backoff below the first.
+    /// (`notify`), a schedule set together with a backoff or a number of
+    /// attempts (`notify.schedule`); [`ConfigError::InvalidLimit`] for a
+    /// zero `queue_capacity`, `max_attempts`, `concurrency`, `timeout`,
+    /// first backoff or wait of the schedule, or a maximum backoff below
+    /// the first.
     pub fn build(self) -> Result<Notifier, ConfigError> {
         let url = parse_url(&self.url)?;
         let webhook = parse_secret(&self.secret)?;
@@ -107,20 +134,12 @@ impl NotifierBuilder {
         if self.queue_capacity == 0 {
             return limit("notify.queue_capacity", "must be at least 1");
         }
-        if self.max_attempts == 0 {
-            return limit("notify.max_attempts", "must be at least 1");
-        }
+        let retry = self.retry()?;
         if self.concurrency == 0 {
             return limit("notify.concurrency", "must be at least 1");
         }
         if self.timeout.is_zero() {
             return limit("notify.timeout", "must be more than zero");
-        }
-        if self.first_backoff.is_zero() {
-            return limit("notify.first_backoff", "must be more than zero");
-        }
-        if self.max_backoff < self.first_backoff {
-            return limit("notify.max_backoff", "must be at least the first backoff");
         }
         let failed = |reason: String| ConfigError::InvalidSetting {
             setting: "notify",
@@ -131,29 +150,81 @@ impl NotifierBuilder {
             .map_err(|_| failed("must be built inside a Tokio runtime".to_owned()))?;
         let client = reqwest::Client::builder()
             .no_proxy()
+            // Only a 2xx delivers: a redirect (an auth middleware's 302 to
+            // a login page) is a failed attempt, and the signed body never
+            // goes to another origin.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(self.timeout)
             .build()
             .map_err(|error| failed(format!("the HTTP client could not be made: {error}")))?;
+        // `pending` is what bounds the events held; the channel's own bound
+        // only has to be at least as large.
+        let (queue, jobs) = mpsc::channel(self.queue_capacity.min(Semaphore::MAX_PERMITS));
         let shared = Arc::new(Shared {
             url,
             webhook,
             client,
-            max_attempts: self.max_attempts,
-            first_backoff: self.first_backoff,
-            max_backoff: self.max_backoff,
+            retry,
+            journal: self.journal.clone(),
+            queue,
+            capacity: self.queue_capacity,
             permits: Semaphore::new(self.concurrency.min(Semaphore::MAX_PERMITS)),
             pending: AtomicUsize::new(0),
+            held: Mutex::default(),
             counters: Counters::default(),
+            failures: Throttle::new(WARN_EVERY),
+            dead: Throttle::new(WARN_EVERY),
             stop: CancellationToken::new(),
             abort: CancellationToken::new(),
             tasks: TaskTracker::new(),
         });
-        // `pending` is what bounds the events held; the channel's own bound
-        // only has to be at least as large.
-        let (queue, events) = mpsc::channel(self.queue_capacity.min(Semaphore::MAX_PERMITS));
-        let worker = delivery::run(Arc::clone(&shared), events);
+        let worker = delivery::run(Arc::clone(&shared), jobs);
         shared.tasks.spawn_on(worker, &runtime);
-        Ok(Notifier::new(queue, shared, self.queue_capacity))
+        if let Some(journal) = self.journal {
+            let recovery = super::recovery::run(Arc::clone(&shared), journal);
+            shared.tasks.spawn_on(recovery, &runtime);
+        }
+        Ok(Notifier::new(shared))
+    }
+
+    /// The retry policy: the schedule, or a doubling backoff.
+    fn retry(&self) -> Result<Retry, ConfigError> {
+        let limit = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
+        if let Some(waits) = &self.schedule {
+            if self.backoff.is_some() || self.max_attempts.is_some() {
+                return Err(ConfigError::InvalidSetting {
+                    setting: "notify.schedule",
+                    value: String::new(),
+                    reason: "set either a schedule or a backoff and a number of attempts, not both"
+                        .to_owned(),
+                });
+            }
+            if waits.iter().any(Duration::is_zero) {
+                return limit("notify.schedule", "every wait must be more than zero");
+            }
+            return Ok(Retry::Schedule(waits.clone()));
+        }
+        if self.backoff.is_none() && self.max_attempts.is_none() {
+            return Ok(Retry::Schedule(SVIX.to_vec()));
+        }
+        let (first, max) = self
+            .backoff
+            .unwrap_or((Duration::from_secs(1), Duration::from_secs(5 * 60)));
+        let attempts = self.max_attempts.unwrap_or(10);
+        if attempts == 0 {
+            return limit("notify.max_attempts", "must be at least 1");
+        }
+        if first.is_zero() {
+            return limit("notify.first_backoff", "must be more than zero");
+        }
+        if max < first {
+            return limit("notify.max_backoff", "must be at least the first backoff");
+        }
+        Ok(Retry::Doubling {
+            first,
+            max,
+            attempts,
+        })
     }
 }
 

@@ -7,22 +7,30 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// life, as [`shutdown`](super::Notifier::shutdown) and
 /// [`report`](super::Notifier::report) give it.
 ///
-/// Every event [`notify`](super::Notifier::notify) or
-/// [`send`](super::Notifier::send) was given ends in exactly one of these
-/// once it is no longer [`pending`](super::Notifier::pending).
+/// Every event the notifier took ends in exactly one of these once it is
+/// no longer [`pending`](super::Notifier::pending).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutdownReport {
     /// Events the app answered with a 2xx.
     pub delivered: u64,
     /// Events refused because `queue_capacity` events were already queued
-    /// or being delivered.
+    /// or being delivered (without a journal only: with one, the event
+    /// waits in the journal instead).
     pub dropped_queue_full: u64,
-    /// Events dropped after `max_attempts` attempts failed.
+    /// Events dropped after their last attempt failed (without a journal
+    /// only).
     pub dropped_after_retries: u64,
     /// Events refused once the notifier was shutting down, and events
-    /// still undelivered when the shutdown's deadline passed.
+    /// still undelivered when the shutdown's deadline passed (without a
+    /// journal only).
     pub dropped_at_shutdown: u64,
+    /// Events whose last attempt failed, kept in the journal's dead letter
+    /// for a replay.
+    pub dead_lettered: u64,
+    /// Events still undelivered when the shutdown's deadline passed, left
+    /// pending in the journal for the next process.
+    pub left_in_journal: u64,
 }
 
 /// How an event left the notifier.
@@ -32,6 +40,8 @@ pub(super) enum Fate {
     QueueFull,
     AfterRetries,
     AtShutdown,
+    DeadLettered,
+    LeftInJournal,
 }
 
 /// The counters behind [`ShutdownReport`].
@@ -41,6 +51,8 @@ pub(super) struct Counters {
     queue_full: AtomicU64,
     after_retries: AtomicU64,
     at_shutdown: AtomicU64,
+    dead_lettered: AtomicU64,
+    left_in_journal: AtomicU64,
 }
 
 impl Counters {
@@ -51,6 +63,8 @@ impl Counters {
             Fate::QueueFull => (&self.queue_full, "dropped_queue_full"),
             Fate::AfterRetries => (&self.after_retries, "dropped_after_retries"),
             Fate::AtShutdown => (&self.at_shutdown, "dropped_at_shutdown"),
+            Fate::DeadLettered => (&self.dead_lettered, "dead_lettered"),
+            Fate::LeftInJournal => (&self.left_in_journal, "left_in_journal"),
         };
         counter.fetch_add(1, Ordering::Relaxed);
         #[cfg(feature = "metrics")]
@@ -66,6 +80,8 @@ impl Counters {
             dropped_queue_full: self.queue_full.load(Ordering::Relaxed),
             dropped_after_retries: self.after_retries.load(Ordering::Relaxed),
             dropped_at_shutdown: self.at_shutdown.load(Ordering::Relaxed),
+            dead_lettered: self.dead_lettered.load(Ordering::Relaxed),
+            left_in_journal: self.left_in_journal.load(Ordering::Relaxed),
         }
     }
 }
@@ -87,4 +103,13 @@ pub(super) fn pending(events: usize) {
     metrics::gauge!("shotsink_notifications_pending").set(events as f64);
     #[cfg(not(feature = "metrics"))]
     let _ = events;
+}
+
+/// The age of the oldest event this process holds undelivered, in seconds
+/// (0 when it holds none).
+pub(super) fn oldest(seconds: f64) {
+    #[cfg(feature = "metrics")]
+    metrics::gauge!("shotsink_notifications_oldest_pending_seconds").set(seconds);
+    #[cfg(not(feature = "metrics"))]
+    let _ = seconds;
 }

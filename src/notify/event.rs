@@ -1,18 +1,20 @@
 //! The event sent for an outcome: what the JSON body holds.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Outcome;
 
 /// One event, serialized as the JSON body of a notification.
 ///
 /// `None` fields are left out of the JSON.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[non_exhaustive]
 pub struct Event {
-    /// `msg_` and 32 random lowercase hex digits; sent as `webhook-id` and
-    /// the same on every attempt, so the app de-duplicates by it.
+    /// `msg_` and 32 lowercase hex digits (the first 12 the event's time in
+    /// milliseconds since the Unix epoch, the rest random), so ids sort by
+    /// time; sent as `webhook-id` and the same on every attempt, after a
+    /// restart and from any replica, so the app de-duplicates by it.
     pub id: String,
     /// `capture.stored`, `capture.already_stored` or `capture.render_failed`.
     #[serde(rename = "type")]
@@ -24,7 +26,7 @@ pub struct Event {
 }
 
 /// What an [`Event`] is about: the outcome of one callback.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[non_exhaustive]
 pub struct EventData {
     /// The capture's token, reduced to `[A-Za-z0-9]`; absent for a render
@@ -32,7 +34,7 @@ pub struct EventData {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
     /// `stored`, `already_stored` or `render_failed`.
-    pub outcome: &'static str,
+    pub outcome: String,
     /// The object's key (stored and already stored).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key: Option<String>,
@@ -57,7 +59,8 @@ pub struct EventData {
     /// The image's height in pixels (stored images only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<u32>,
-    /// The `status` the sender reported (render failures only).
+    /// The `status` the sender reported (render failures only), cut to its
+    /// first [`MAX_STATUS_BYTES`] bytes (at a character boundary).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
     /// When the callback arrived, RFC 3339 in UTC.
@@ -70,7 +73,7 @@ impl Event {
     pub fn from_outcome(outcome: &Outcome, received_at: DateTime<Utc>) -> Event {
         let mut data = EventData {
             token: outcome.token().map(str::to_owned),
-            outcome: "",
+            outcome: String::new(),
             key: None,
             url: None,
             format: None,
@@ -83,7 +86,7 @@ impl Event {
         };
         let kind = match outcome {
             Outcome::Stored(s) => {
-                data.outcome = "stored";
+                data.outcome = "stored".to_owned();
                 data.key = Some(s.key.to_string());
                 data.url.clone_from(&s.url);
                 data.format = Some(s.format.extension().to_owned());
@@ -94,14 +97,14 @@ impl Event {
                 "capture.stored"
             }
             Outcome::AlreadyStored(e) => {
-                data.outcome = "already_stored";
+                data.outcome = "already_stored".to_owned();
                 data.key = Some(e.key.to_string());
                 data.format = Some(e.format.extension().to_owned());
                 "capture.already_stored"
             }
             Outcome::RenderFailed(r) => {
-                data.outcome = "render_failed";
-                data.status = Some(r.status.clone());
+                data.outcome = "render_failed".to_owned();
+                data.status = Some(bounded(&r.status).to_owned());
                 "capture.render_failed"
             }
         };
@@ -114,12 +117,35 @@ impl Event {
     }
 }
 
-/// `msg_` and 128 random bits in hex.
+/// The most bytes of a sender's render-failure `status` an event carries.
+pub const MAX_STATUS_BYTES: usize = 256;
+
+/// `status` cut to at most [`MAX_STATUS_BYTES`], at a character boundary.
+fn bounded(status: &str) -> &str {
+    let mut end = status.len().min(MAX_STATUS_BYTES);
+    while !status.is_char_boundary(end) {
+        end -= 1;
+    }
+    &status[..end]
+}
+
+/// `msg_`, the time in milliseconds as 12 hex digits, then 80 random bits
+/// in hex: unique, and sorted by time.
 fn new_id() -> String {
-    format!("msg_{}", crate::hex::encode(&crate::random::bytes::<16>()))
+    let millis = u64::try_from(Utc::now().timestamp_millis()).unwrap_or(0) & 0xFFFF_FFFF_FFFF;
+    let random = crate::hex::encode(&crate::random::bytes::<10>());
+    format!("msg_{millis:012x}{random}")
+}
+
+/// The time an id was made, from its first 12 hex digits; `None` for an
+/// id this crate did not make.
+pub(crate) fn id_time(id: &str) -> Option<DateTime<Utc>> {
+    let millis = id.strip_prefix("msg_")?.get(..12)?;
+    let millis = i64::from_str_radix(millis, 16).ok()?;
+    DateTime::from_timestamp_millis(millis)
 }
 
 /// RFC 3339 in UTC with milliseconds and a `Z`.
-fn rfc3339(at: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

@@ -38,35 +38,57 @@
 //! ```
 //!
 //! `type` is `capture.stored`, `capture.already_stored` or
-//! `capture.render_failed` (with `data.status`, the sender's). `url` and
-//! `sha256` appear when the sink is configured to give them.
+//! `capture.render_failed` (with `data.status`, the sender's, cut to
+//! [`MAX_STATUS_BYTES`]). `url` and `sha256` appear when the sink is
+//! configured to give them.
+//!
+//! # Recorded before the 200
+//!
+//! Give the notifier a [journal](NotifierBuilder::journal) (an
+//! [`EventLog`] in the store the captures go to) and the sink
+//! ([`CaptureSinkBuilder::notifier`](crate::CaptureSinkBuilder::notifier))
+//! and a 200 means "stored, and the app will hear of it": each accepted
+//! callback's event is written to the store before the answer (a failed
+//! write is a 503 with `Retry-After`), survives a crash, and is delivered
+//! by this process, its successor or a replica sharing the store once this
+//! one's lease has run out. See [`journal`] for the layout, the leases and
+//! the takeovers. Without a journal, events live in memory only: those
+//! still queued when the process dies are lost.
 //!
 //! # Delivery
 //!
-//! A 2xx answer delivers the event. Anything else (another status, a
-//! connection refused, no answer within [`timeout`](NotifierBuilder::timeout))
-//! is retried after a backoff that doubles, with jitter, up to
-//! [`max_attempts`](NotifierBuilder::max_attempts); then the event is
-//! dropped, logged and counted. At most
-//! [`concurrency`](NotifierBuilder::concurrency) attempts are in flight; an
-//! event waiting for its retry does not hold up the others.
+//! Only a 2xx answer delivers the event; redirects are not followed. Any
+//! other answer, a connection refused, or no answer within
+//! [`timeout`](NotifierBuilder::timeout) is a failed attempt, logged at
+//! WARN with the status and a redirect's `Location` (at most once per 30 s
+//! for the endpoint, with the count held back) and retried on
+//! [Svix's schedule](NotifierBuilder::schedule) (5 s, 5 min, 30 min, 2 h,
+//! 5 h, 10 h, 10 h, each ±20 %), or a doubling
+//! [backoff](NotifierBuilder::backoff). With a journal, each attempt is
+//! written back to the event's record, so a restart keeps the schedule, and
+//! an event whose attempts are spent goes to the dead letter, to be listed
+//! and [replayed](EventLog::replay); without one, it is dropped, logged and
+//! counted. At most [`concurrency`](NotifierBuilder::concurrency) attempts
+//! are in flight; an event waiting for its retry does not hold up the
+//! others.
 //!
 //! Delivery is **at least once**: an attempt whose answer was lost is sent
 //! again, so your app may see an event twice, always with the same
-//! `webhook-id`. De-duplicate by it. Events are not ordered.
+//! `webhook-id`, across retries, restarts and replicas. De-duplicate by
+//! it. Events are not ordered.
 //!
-//! The queue lives in memory and is bounded
-//! ([`queue_capacity`](NotifierBuilder::queue_capacity) events queued or
-//! being delivered; past it `notify` refuses). Events still queued when the
-//! process dies are lost; [`Notifier::shutdown`] gives them until a
-//! deadline, then logs and counts what is left. An app that must not miss a
-//! capture can also list the store.
+//! At most [`queue_capacity`](NotifierBuilder::queue_capacity) events are
+//! held in memory; past it, with a journal, they wait in the store until
+//! there is room; without, `notify` refuses. [`Notifier::shutdown`] gives
+//! the undelivered ones until a deadline.
 //!
 //! With the `metrics` feature: `shotsink_notifications_total` (`result`:
-//! `delivered`, `dropped_queue_full`, `dropped_after_retries`,
-//! `dropped_at_shutdown`), `shotsink_notification_attempts_total`
-//! (`result`: `ok`, `failed`) and the gauge `shotsink_notifications_pending`.
-//! The secret and the signatures are never logged.
+//! `delivered`, `dead_lettered`, `left_in_journal`, and without a journal
+//! `dropped_queue_full`, `dropped_after_retries`, `dropped_at_shutdown`),
+//! `shotsink_notification_attempts_total` (`result`: `ok`, `failed`), the
+//! gauges `shotsink_notifications_pending` and
+//! `shotsink_notifications_oldest_pending_seconds`. The secret and the
+//! signatures are never logged.
 //!
 //! # Example
 //!
@@ -134,11 +156,9 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc::{self, error::TrySendError};
 
 use crate::Outcome;
 
@@ -146,15 +166,20 @@ mod builder;
 mod counters;
 mod delivery;
 mod event;
+pub mod journal;
+mod recovery;
+mod schedule;
 #[cfg(test)]
 mod tests;
+mod throttle;
 
 pub use builder::NotifierBuilder;
 pub use counters::ShutdownReport;
-pub use event::{Event, EventData};
+pub use event::{Event, EventData, MAX_STATUS_BYTES};
+pub use journal::{EventLog, EventLogError, EventRecord, EventState};
 
 use counters::Fate;
-use delivery::Shared;
+use delivery::{Job, Shared};
 
 /// Sends signed notifications of outcomes to your app: see the
 /// [module documentation](crate::notify). Cheap to clone; every clone feeds the
@@ -167,9 +192,20 @@ pub struct Notifier {
 }
 
 struct Inner {
-    queue: mpsc::Sender<Event>,
     shared: Arc<Shared>,
-    capacity: usize,
+}
+
+impl Drop for Inner {
+    /// The last clone gone without a shutdown: the worker and the recovery
+    /// stop taking work. Without a journal, what is queued is still
+    /// delivered; with one, the deliveries stop at once and their events
+    /// stay in the journal, as after a crash.
+    fn drop(&mut self) {
+        self.shared.stop.cancel();
+        if self.shared.journal.is_some() {
+            self.shared.abort.cancel();
+        }
+    }
 }
 
 impl Notifier {
@@ -180,18 +216,63 @@ impl Notifier {
         NotifierBuilder::new(url, secret)
     }
 
-    fn new(queue: mpsc::Sender<Event>, shared: Arc<Shared>, capacity: usize) -> Self {
+    fn new(shared: Arc<Shared>) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                queue,
-                shared,
-                capacity,
-            }),
+            inner: Arc::new(Inner { shared }),
         }
     }
 
+    /// The journal events are recorded in, if the notifier has one.
+    pub fn journal(&self) -> Option<&EventLog> {
+        self.inner.shared.journal.as_ref()
+    }
+
+    /// Records the event for `outcome`, a callback received at
+    /// `received_at`, then queues it; returns its id.
+    ///
+    /// With a [journal](NotifierBuilder::journal), the event is written to
+    /// the store before this returns, so it survives the process: answer
+    /// the callback only once this succeeded, as
+    /// [`CaptureSinkBuilder::notifier`](crate::CaptureSinkBuilder::notifier)
+    /// makes the sink do. Without one, this is [`notify`](Self::notify).
+    ///
+    /// # Errors
+    ///
+    /// The journal's store failed: the event is not recorded.
+    pub async fn record(
+        &self,
+        outcome: &Outcome,
+        received_at: DateTime<Utc>,
+    ) -> Result<String, EventLogError> {
+        let event = Event::from_outcome(outcome, received_at);
+        let id = event.id.clone();
+        let shared = &self.inner.shared;
+        let Some(journal) = &shared.journal else {
+            self.send(event);
+            return Ok(id);
+        };
+        let record = EventRecord::new(event);
+        let home = journal.home(&id);
+        // Held before it is visible, so that a scan never queues it twice.
+        shared.held().insert(id.clone());
+        if let Err(error) = journal.write(&home, &record).await {
+            shared.held().remove(&id);
+            return Err(error);
+        }
+        if let Err(job) = shared.enqueue(Job {
+            record,
+            home: Some(home),
+        }) {
+            // Recorded: the recovery queues it when there is room, or the
+            // next process does.
+            shared.held().remove(job.record.id());
+            tracing::debug!(%id, "notification queue full; the event waits in the journal");
+        }
+        Ok(id)
+    }
+
     /// Queues the event for `outcome`, a callback received at
-    /// `received_at`; never waits.
+    /// `received_at`, in memory only; never waits.
     ///
     /// Returns `false` when the event is refused: `queue_capacity` events
     /// are already queued or being delivered, or the notifier is shutting
@@ -202,34 +283,27 @@ impl Notifier {
         self.send(Event::from_outcome(outcome, received_at))
     }
 
-    /// Queues `event`, made elsewhere; the same as [`notify`](Self::notify).
+    /// Queues `event`, made elsewhere, in memory only; the same as
+    /// [`notify`](Self::notify).
     pub fn send(&self, event: Event) -> bool {
         let shared = &self.inner.shared;
-        if shared.stop.is_cancelled() {
-            shared.refuse(&event, Fate::AtShutdown);
-            return false;
+        let record = EventRecord::new(event);
+        let id = record.id().to_owned();
+        if !shared.held().insert(id.clone()) {
+            // Already queued under this id.
+            return true;
         }
-        let capacity = self.inner.capacity;
-        let reserved = shared
-            .pending
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < capacity).then_some(n + 1)
-            });
-        let Ok(before) = reserved else {
-            shared.refuse(&event, Fate::QueueFull);
-            return false;
-        };
-        counters::pending(before + 1);
-        match self.inner.queue.try_send(event) {
+        let stopped = shared.stop.is_cancelled();
+        match shared.enqueue(Job { record, home: None }) {
             Ok(()) => true,
-            Err(TrySendError::Full(event)) => {
-                shared.release();
-                shared.refuse(&event, Fate::QueueFull);
-                false
-            }
-            Err(TrySendError::Closed(event)) => {
-                shared.release();
-                shared.refuse(&event, Fate::AtShutdown);
+            Err(job) => {
+                shared.held().remove(&id);
+                let fate = if stopped || shared.stop.is_cancelled() {
+                    Fate::AtShutdown
+                } else {
+                    Fate::QueueFull
+                };
+                shared.refuse(&job.record, fate);
                 false
             }
         }
@@ -237,14 +311,19 @@ impl Notifier {
 
     /// Events queued or being delivered, retries waiting included.
     pub fn pending(&self) -> usize {
-        self.inner.shared.pending.load(Ordering::Acquire)
+        self.inner
+            .shared
+            .pending
+            .load(std::sync::atomic::Ordering::Acquire)
     }
 
     /// Stops taking events, then lets the queued and retrying ones be
-    /// delivered until `deadline` has passed; what is still undelivered then
-    /// is dropped, logged and counted (an attempt in flight is cut off: your
-    /// app may have received it). Returns the counts over the notifier's
-    /// whole life.
+    /// delivered until `deadline` has passed. What is still undelivered
+    /// then stays in the journal for the next process (whose recovery
+    /// takes it over at once: this process gives up its lease), or,
+    /// without a journal, is dropped, logged and counted. An attempt in
+    /// flight is cut off: your app may have received it. Returns the
+    /// counts over the notifier's whole life.
     ///
     /// Every clone is shut down; calling it again returns the report at
     /// once.
@@ -256,13 +335,25 @@ impl Notifier {
             .await
             .is_err()
         {
-            tracing::warn!(
-                pending = self.pending(),
-                deadline_ms = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
-                "notifications still undelivered at the shutdown deadline; dropping them"
-            );
+            let left = self.pending();
+            match shared.journal {
+                Some(_) => tracing::info!(
+                    pending = left,
+                    "notifications still undelivered at the shutdown deadline stay in the journal"
+                ),
+                None => tracing::warn!(
+                    pending = left,
+                    deadline_ms = u64::try_from(deadline.as_millis()).unwrap_or(u64::MAX),
+                    "notifications still undelivered at the shutdown deadline; dropping them"
+                ),
+            }
             shared.abort.cancel();
             shared.tasks.wait().await;
+        }
+        if let Some(journal) = &shared.journal
+            && let Err(error) = journal.end().await
+        {
+            tracing::warn!(%error, "the event journal's lease could not be given up; it runs out on its own");
         }
         self.report()
     }
@@ -279,8 +370,9 @@ impl fmt::Debug for Notifier {
         f.debug_struct("Notifier")
             .field("url", &builder::redacted(&shared.url))
             .field("secret", &"<redacted>")
-            .field("queue_capacity", &self.inner.capacity)
-            .field("max_attempts", &shared.max_attempts)
+            .field("queue_capacity", &shared.capacity)
+            .field("attempts", &shared.retry.attempts())
+            .field("journal", &shared.journal)
             .field("pending", &self.pending())
             .field("stopped", &shared.stop.is_cancelled())
             .finish_non_exhaustive()

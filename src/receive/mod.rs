@@ -62,9 +62,25 @@ where
     let declared = content_length(headers);
     let account = config.budget.open(declared);
     crate::metrics::buffered(config.budget.gauge().current());
-    let mut result = read(config, headers, declared, &slot, &account, started).await;
+    let received_at = Utc::now();
+    let mut result = read(
+        config,
+        headers,
+        declared,
+        &slot,
+        &account,
+        started,
+        received_at,
+    )
+    .await;
     if let (Ok(Outcome::Stored(stored)), Some(links)) = (&mut result, &config.links) {
         stored.url = links.url(&stored.key).await;
+    }
+    #[cfg(feature = "notify")]
+    if let (Ok(outcome), Some(notifier)) = (&result, &config.notifier)
+        && let Err(error) = notifier.record(outcome, received_at).await
+    {
+        result = Err(reject::unrecorded(error));
     }
     let saturated = account.waited();
     // A client waiting for `100 Continue` before it sends the body has not
@@ -102,8 +118,8 @@ async fn read(
     slot: &Slot,
     account: &Arc<Account>,
     started: Instant,
+    received_at: chrono::DateTime<Utc>,
 ) -> Result<Outcome, Rejection> {
-    let received_at = Utc::now();
     let boundary = boundary(headers)?;
     let limits = &config.limits;
     if let Some(len) = declared.filter(|len| *len > limits.body_size()) {

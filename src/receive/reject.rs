@@ -109,3 +109,14 @@ impl std::error::Error for BoxedError {
         self.0.source()
     }
 }
+
+/// The capture's event could not be recorded: the sender retries, and
+/// finds the capture stored if it was.
+#[cfg(feature = "notify")]
+pub(super) fn unrecorded(error: crate::notify::EventLogError) -> Rejection {
+    Rejection::new(
+        RejectionKind::Unavailable,
+        "the capture's event could not be recorded for the app; retry",
+    )
+    .with_source(error)
+}

@@ -10,6 +10,8 @@ mod common;
 
 mod alloc;
 mod backends;
+#[cfg(feature = "notify")]
+mod events;
 mod examples;
 mod faults;
 mod hostile;

@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod events;
 mod http;
 mod logging;
 mod routes;
@@ -35,13 +36,17 @@ struct Cli {
     command: Option<Command>,
 }
 
-#[derive(Subcommand, Clone, Copy)]
+#[derive(Subcommand, Clone)]
 enum Command {
     /// Receives callbacks until SIGTERM or SIGINT (the default).
     Serve,
     /// Validates the configuration and prints what it would do, secrets
     /// redacted; exits 2 if it is not usable.
     CheckConfig,
+    /// Lists, shows and replays the events recorded for the app (in the
+    /// configured store's journal).
+    #[command(subcommand)]
+    Events(events::EventsCommand),
 }
 
 fn main() -> ExitCode {
@@ -58,6 +63,7 @@ fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::CheckConfig => serve::check(&config),
+        Command::Events(command) => events::run(&config, command),
         Command::Serve => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
                 .enable_all()

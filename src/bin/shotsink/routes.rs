@@ -13,7 +13,6 @@ use axum::{Extension, Router};
 use metrics_exporter_prometheus::PrometheusHandle;
 use object_store::ObjectStoreExt;
 use object_store::path::Path;
-use shotsink::notify::Notifier;
 use shotsink::{CaptureSink, Outcome};
 use tokio::sync::Mutex;
 
@@ -23,7 +22,6 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// What the routes share.
 pub(crate) struct App {
     pub(crate) sink: CaptureSink,
-    pub(crate) notifier: Option<Notifier>,
     pub(crate) metrics: Option<PrometheusHandle>,
     pub(crate) ready: Ready,
     /// Set when the shutdown starts: `/readyz` then says so.
@@ -70,15 +68,9 @@ pub(crate) fn admin_router(app: &Arc<App>, metrics_path: &str) -> Router {
     router.with_state(app.clone())
 }
 
-/// Runs after the sink, with its outcome: queues the notification (never
-/// waiting for it) and answers the sender with the sink's one line.
-async fn acknowledge(
-    Extension(app): Extension<Arc<App>>,
-    Extension(outcome): Extension<Outcome>,
-) -> Response {
-    if let Some(notifier) = &app.notifier {
-        notifier.notify(&outcome, chrono::Utc::now());
-    }
+/// Runs after the sink, with its outcome (whose event the sink has
+/// recorded): answers the sender with the sink's one line.
+async fn acknowledge(Extension(outcome): Extension<Outcome>) -> Response {
     text(StatusCode::OK, outcome.message())
 }
 

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use metrics_exporter_prometheus::PrometheusBuilder;
 use object_store::memory::InMemory;
-use shotsink::notify::Notifier;
+use shotsink::notify::{EventLog, Notifier};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -46,11 +46,21 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         Some(secret) => vec![secret.clone()],
         None => config.secrets().to_vec(),
     };
-    let sink = config.sink_builder(store, &secrets)?.build()?;
-    let notifier = config.notify.as_ref().map(notifier).transpose()?;
+    let notifier = match &config.notify {
+        Some(n) => Some(notifier(
+            n,
+            Some(EventLog::new(store.clone()).with_lease(n.lease)),
+        )?),
+        None => None,
+    };
+    let mut builder = config.sink_builder(store.clone(), &secrets)?;
+    if let Some(notifier) = &notifier {
+        // Each accepted callback's event is recorded before its 200.
+        builder = builder.notifier(notifier.clone());
+    }
+    let sink = builder.build()?;
     let app = Arc::new(App {
         sink: sink.clone(),
-        notifier: notifier.clone(),
         metrics,
         ready: Ready::new(config.ready_cache),
         stopping: Default::default(),
@@ -65,7 +75,11 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         Some(admin) => {
             let admin = TcpListener::bind(admin).await?;
             tracing::info!(addr = %admin.local_addr()?, "probes and metrics listening");
-            let router = routes::admin_router(&app, metrics_path);
+            let mut router = routes::admin_router(&app, metrics_path);
+            if let Some(journal) = notifier.as_ref().and_then(Notifier::journal) {
+                // Never on the public listener.
+                router = router.merge(crate::events::router(journal.clone()));
+            }
             // The probes stop with the rest, but need no drain.
             servers.spawn(http::serve(admin, router, stop.clone(), Duration::ZERO));
             true
@@ -145,17 +159,33 @@ fn check_notify(n: &NotifyConfig) -> Result<(), shotsink::ConfigError> {
             value: String::new(),
             reason: e.to_string(),
         })?;
-    runtime.block_on(async { notifier(n).map(|_| ()) })
+    runtime.block_on(async { notifier(n, None).map(|_| ()) })
 }
 
-fn notifier(n: &NotifyConfig) -> Result<Notifier, shotsink::ConfigError> {
-    Notifier::builder(&n.url, &n.secret)
+/// The notifier the settings describe, recording in `journal`.
+fn notifier(
+    n: &NotifyConfig,
+    journal: Option<EventLog>,
+) -> Result<Notifier, shotsink::ConfigError> {
+    let mut builder = Notifier::builder(&n.url, &n.secret)
         .queue_capacity(n.queue_capacity)
-        .max_attempts(n.max_attempts)
-        .backoff(n.first_backoff, n.max_backoff)
         .timeout(n.timeout)
-        .concurrency(n.concurrency)
-        .build()
+        .concurrency(n.concurrency);
+    if let Some(waits) = &n.schedule {
+        builder = builder.schedule(waits.iter().map(|w| **w));
+    }
+    if let Some(attempts) = n.max_attempts {
+        builder = builder.max_attempts(attempts);
+    }
+    if n.first_backoff.is_some() || n.max_backoff.is_some() {
+        let first = n.first_backoff.unwrap_or(Duration::from_secs(1));
+        let max = n.max_backoff.unwrap_or(Duration::from_secs(300)).max(first);
+        builder = builder.backoff(first, max);
+    }
+    if let Some(journal) = journal {
+        builder = builder.journal(journal);
+    }
+    builder.build()
 }
 
 /// Resolves on SIGTERM or SIGINT.

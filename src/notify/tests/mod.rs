@@ -15,6 +15,8 @@ use tokio::sync::mpsc;
 use super::*;
 use crate::{Format, RenderFailure, StoredCapture};
 
+mod journal;
+mod redirects;
 mod settings;
 
 const SECRET: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";

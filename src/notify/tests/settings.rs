@@ -7,8 +7,8 @@ use chrono::Utc;
 use object_store::path::Path;
 
 use super::{SECRET, render_failed};
-use crate::notify::{Event, Notifier, delivery};
-use crate::{ConfigError, ExistingCapture, Format, Outcome};
+use crate::notify::{Event, Notifier, schedule};
+use crate::{ConfigError, ExistingCapture, Format, Outcome, RenderFailure};
 
 #[tokio::test]
 async fn bad_settings_are_refused_without_showing_the_secret() {
@@ -112,7 +112,7 @@ fn events_leave_out_what_does_not_apply() {
 #[test]
 fn backoff_doubles_up_to_its_cap_with_jitter_in_the_upper_half() {
     let (first, max) = (Duration::from_secs(1), Duration::from_secs(300));
-    let backoff = |failed, random| delivery::backoff(first, max, failed, random);
+    let backoff = |failed, random| schedule::backoff(first, max, failed, random);
     assert_eq!(backoff(1, 0), Duration::from_millis(500));
     assert_eq!(backoff(1, 500_000_000), Duration::from_secs(1));
     assert_eq!(backoff(3, 0), Duration::from_secs(2));
@@ -127,4 +127,77 @@ fn backoff_doubles_up_to_its_cap_with_jitter_in_the_upper_half() {
             );
         }
     }
+}
+
+#[test]
+fn the_default_schedule_is_svix_s_with_jitter_of_a_fifth() {
+    let retry = schedule::Retry::Schedule(schedule::SVIX.to_vec());
+    assert_eq!(retry.attempts(), 8);
+    assert_eq!(retry.wait(1, 0), Some(Duration::from_secs(4)));
+    assert_eq!(
+        retry.wait(1, u64::MAX),
+        schedule::SVIX
+            .first()
+            .map(|w| schedule::jitter(*w, u64::MAX))
+    );
+    assert_eq!(retry.wait(8, 0), None, "no wait after the last attempt");
+    assert_eq!(retry.wait(0, 0), None);
+    for (i, wait) in schedule::SVIX.iter().enumerate() {
+        for random in [0, 7, 1 << 40, u64::MAX] {
+            let got = retry.wait(i as u32 + 1, random).unwrap();
+            assert!(got >= *wait * 4 / 5 && got <= *wait * 6 / 5, "{i}: {got:?}");
+        }
+    }
+    // About a day and a quarter, jitter at its most included.
+    let span = retry.span();
+    assert!(
+        span > Duration::from_secs(27 * 3600) && span < Duration::from_secs(34 * 3600),
+        "{span:?}"
+    );
+}
+
+#[test]
+fn a_render_failure_status_is_cut_to_its_bound_at_a_character_boundary() {
+    let status = "é".repeat(300);
+    let outcome = Outcome::RenderFailed(RenderFailure {
+        token: None,
+        status,
+    });
+    let event = Event::from_outcome(&outcome, Utc::now());
+    let kept = event.data.status.unwrap();
+    assert!(
+        kept.len() <= crate::notify::MAX_STATUS_BYTES && kept.len() >= 254,
+        "{}",
+        kept.len()
+    );
+    assert!(kept.chars().all(|c| c == 'é'));
+}
+
+#[test]
+fn ids_sort_by_time_and_tell_it() {
+    let a = Event::from_outcome(&render_failed(None), Utc::now());
+    std::thread::sleep(Duration::from_millis(3));
+    let b = Event::from_outcome(&render_failed(None), Utc::now());
+    assert!(a.id < b.id, "{} {}", a.id, b.id);
+    let made = crate::notify::event::id_time(&a.id).unwrap();
+    assert!((Utc::now() - made).num_seconds().abs() < 5);
+    assert_eq!(crate::notify::event::id_time("msg_zz"), None);
+}
+
+#[test]
+fn a_schedule_with_a_backoff_is_refused_naming_the_setting() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let _guard = rt.enter();
+    let both = Notifier::builder("http://127.0.0.1:9/", SECRET)
+        .schedule([Duration::from_secs(1)])
+        .max_attempts(3)
+        .build();
+    assert!(both.unwrap_err().to_string().contains("notify.schedule"));
+    let zero = Notifier::builder("http://127.0.0.1:9/", SECRET)
+        .schedule([Duration::ZERO])
+        .build();
+    assert!(zero.unwrap_err().to_string().contains("notify.schedule"));
 }

@@ -35,6 +35,8 @@ pub struct Faults {
     pub abort_delay: Option<Duration>,
     /// Every copy takes this long before it is sent on.
     pub copy_delay: Option<Duration>,
+    /// While the flag is set, every put under the prefix fails.
+    pub fail_puts_under: Option<(&'static str, Arc<std::sync::atomic::AtomicBool>)>,
 }
 
 #[derive(Debug, Default)]
@@ -108,6 +110,12 @@ impl ObjectStore for FaultyStore {
     ) -> Result<PutResult> {
         let n = self.counts.puts.fetch_add(1, Ordering::SeqCst) + 1;
         if self.faults.fail_put && n == 1 {
+            return Err(injected("put"));
+        }
+        if let Some((prefix, on)) = &self.faults.fail_puts_under
+            && on.load(Ordering::SeqCst)
+            && location.as_ref().starts_with(prefix)
+        {
             return Err(injected("put"));
         }
         if let Some(delay) = self.faults.put_delay {

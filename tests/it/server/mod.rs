@@ -12,6 +12,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 mod config;
+mod events;
 mod notify;
 mod probes;
 mod shutdown;
@@ -97,6 +98,13 @@ impl Server {
             .status()
             .unwrap();
         assert!(status.success());
+    }
+
+    /// Kills it with SIGKILL, as a crash or the OOM killer would, and
+    /// reaps it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
     }
 
     /// Waits for the process to exit, at most `limit`.

@@ -12,17 +12,17 @@ use std::time::{Duration, Instant};
 use super::{Server, free_port, python, readme_blocks};
 use crate::common::*;
 
-const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+pub(super) const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
 /// The README's Flask receiver, running on `port`; killed when dropped.
-struct Receiver {
+pub(super) struct Receiver {
     child: Child,
-    lines: mpsc::Receiver<String>,
+    pub(super) lines: mpsc::Receiver<String>,
     _dir: tempfile::TempDir,
 }
 
 impl Receiver {
-    fn start(python: &str, port: u16) -> Receiver {
+    pub(super) fn start(python: &str, port: u16) -> Receiver {
         let code = readme_blocks("python")
             .into_iter()
             .next()
@@ -36,6 +36,9 @@ impl Receiver {
                 "--app",
                 "receiver",
                 "run",
+                // One request at a time: the receiver's prints from
+                // several threads could interleave on one line.
+                "--without-threads",
                 "--host",
                 "127.0.0.1",
             ])
@@ -65,7 +68,7 @@ impl Receiver {
     }
 
     /// The next `n` lines, waiting at most `limit` in all.
-    fn take(&self, n: usize, limit: Duration) -> Vec<String> {
+    pub(super) fn take(&self, n: usize, limit: Duration) -> Vec<String> {
         let until = Instant::now() + limit;
         let mut got = Vec::new();
         while got.len() < n {
@@ -92,7 +95,7 @@ fn notify_config(port: u16) -> String {
     )
 }
 
-async fn send(server: &Server, form: reqwest::multipart::Form) -> u16 {
+pub(super) async fn send(server: &Server, form: reqwest::multipart::Form) -> u16 {
     let client = reqwest::Client::builder().no_proxy().build().unwrap();
     let sent = client.post(server.url("/callback")).multipart(form);
     sent.send().await.unwrap().status().as_u16()

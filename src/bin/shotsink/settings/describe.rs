@@ -2,6 +2,7 @@
 //! per line, secrets redacted.
 
 use std::fmt::Write;
+use std::time::Duration;
 
 use super::schema::Config;
 
@@ -84,9 +85,28 @@ impl Config {
                 line("notify.url", &redact_url(&n.url));
                 line("notify.secret", &REDACTED);
                 line("notify.queue_capacity", &n.queue_capacity);
-                line("notify.max_attempts", &n.max_attempts);
-                line("notify.first_backoff", &n.first_backoff);
-                line("notify.max_backoff", &n.max_backoff);
+                match (&n.schedule, n.max_attempts, n.first_backoff, n.max_backoff) {
+                    (Some(waits), ..) => {
+                        let waits: Vec<Duration> = waits.iter().map(|w| **w).collect();
+                        line("notify.schedule", &waits);
+                    }
+                    (None, None, None, None) => line(
+                        "notify.schedule",
+                        &"5s, 5m, 30m, 2h, 5h, 10h, 10h (Svix's; the default)",
+                    ),
+                    (None, attempts, first, max) => {
+                        line("notify.max_attempts", &attempts.unwrap_or(10));
+                        line(
+                            "notify.first_backoff",
+                            &first.unwrap_or(Duration::from_secs(1)),
+                        );
+                        line(
+                            "notify.max_backoff",
+                            &max.unwrap_or(Duration::from_secs(300)),
+                        );
+                    }
+                }
+                line("notify.lease", &n.lease);
                 line("notify.timeout", &n.timeout);
                 line("notify.concurrency", &n.concurrency);
             }

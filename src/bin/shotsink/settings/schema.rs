@@ -227,12 +227,19 @@ pub(crate) struct NotifyConfig {
     pub(crate) secret: String,
     #[serde(default = "defaults::queue_capacity")]
     pub(crate) queue_capacity: usize,
-    #[serde(default = "defaults::max_attempts")]
-    pub(crate) max_attempts: u32,
-    #[serde(default = "defaults::first_backoff", with = "humantime_serde")]
-    pub(crate) first_backoff: Duration,
-    #[serde(default = "defaults::max_backoff", with = "humantime_serde")]
-    pub(crate) max_backoff: Duration,
+    /// Svix's schedule unless set; or a doubling backoff with these three.
+    #[serde(default)]
+    pub(crate) schedule: Option<Vec<humantime_serde::Serde<Duration>>>,
+    #[serde(default)]
+    pub(crate) max_attempts: Option<u32>,
+    #[serde(default, with = "humantime_serde::option")]
+    pub(crate) first_backoff: Option<Duration>,
+    #[serde(default, with = "humantime_serde::option")]
+    pub(crate) max_backoff: Option<Duration>,
+    /// How long a silent process keeps its undelivered events before
+    /// another takes them over.
+    #[serde(default = "defaults::lease", with = "humantime_serde")]
+    pub(crate) lease: Duration,
     #[serde(default = "defaults::timeout", with = "humantime_serde")]
     pub(crate) timeout: Duration,
     #[serde(default = "defaults::concurrency")]
@@ -270,14 +277,8 @@ mod defaults {
     pub(super) fn queue_capacity() -> usize {
         10_000
     }
-    pub(super) fn max_attempts() -> u32 {
-        10
-    }
-    pub(super) fn first_backoff() -> Duration {
-        Duration::from_secs(1)
-    }
-    pub(super) fn max_backoff() -> Duration {
-        Duration::from_secs(300)
+    pub(super) fn lease() -> Duration {
+        shotsink::notify::journal::DEFAULT_LEASE
     }
     pub(super) fn timeout() -> Duration {
         Duration::from_secs(10)

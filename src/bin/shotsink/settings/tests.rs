@@ -88,7 +88,7 @@ fn every_section_is_read_and_builds_a_sink() {
     let config = Config::from_parts(Some(FULL), Vec::new()).unwrap();
     assert_eq!(config.listen.to_string(), "127.0.0.1:4000");
     assert_eq!(config.log.format, LogFormat::Json);
-    assert_eq!(config.notify.as_ref().map(|n| n.max_attempts), Some(3));
+    assert_eq!(config.notify.as_ref().and_then(|n| n.max_attempts), Some(3));
     let store = Arc::new(InMemory::new());
     let built = config
         .sink_builder(store, config.secrets())
