@@ -15,13 +15,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dir="$PWD/.moto"
 port=5000
-spec=('moto[server]>=5.1,<6' 'standardwebhooks>=1.0,<2' 'flask>=3,<4')
+spec=('moto[server]>=5.1,<6' 'standardwebhooks>=1.0,<2' 'flask>=3,<4' 'jsonschema>=4.18,<5')
 mkdir -p "$dir"
 
 # Whether this python runs moto's server, at a version in `spec`.
 usable() {
   "$@" - 2>/dev/null <<'EOF'
-import moto, moto.server, flask_cors, flask, standardwebhooks
+import moto, moto.server, flask_cors, flask, standardwebhooks, jsonschema
 major, minor = (int(p) for p in moto.__version__.split(".")[:2])
 raise SystemExit(0 if major == 5 and minor >= 1 else 1)
 EOF

@@ -68,6 +68,7 @@ impl ObjectAttributes {
         file: Identified,
         token: Option<&str>,
         known: Option<Known<'_>>,
+        extra: &[(String, String)],
     ) -> Option<Attributes> {
         let format = file.format;
         if self.unsupported.load(Ordering::Relaxed) {
@@ -86,6 +87,12 @@ impl ObjectAttributes {
             attributes.insert(
                 Attribute::ContentDisposition,
                 AttributeValue::from(disposition.header(&file_name)),
+            );
+        }
+        for (key, value) in extra {
+            attributes.insert(
+                Attribute::Metadata(key.clone().into()),
+                value.clone().into(),
             );
         }
         if self.metadata {

@@ -169,6 +169,7 @@
 
 // In the order data flows through them; see docs/DESIGN.md for the map.
 mod attributes;
+pub mod authorize;
 mod budget;
 mod builder;
 pub mod capture;
@@ -211,6 +212,7 @@ pub mod providers;
 pub mod testing;
 
 pub use attributes::Disposition;
+pub use authorize::{Authorization, AuthorizeRequest, Authorizer};
 pub use builder::CaptureSinkBuilder;
 pub use error::ConfigError;
 pub use format::{Format, UnknownFormat};

@@ -101,6 +101,7 @@ fn kind_label(kind: RejectionKind) -> &'static str {
         RejectionKind::NotMultipart => "not_multipart",
         RejectionKind::UnsupportedType => "unsupported_type",
         RejectionKind::Internal => "internal",
+        RejectionKind::Refused => "refused",
         RejectionKind::StoreFailed => "store_failed",
         RejectionKind::Unavailable => "unavailable",
         RejectionKind::Overloaded => "overloaded",

@@ -102,6 +102,20 @@ pub struct ExistingCapture {
     pub token: String,
     /// The format of the file in this (re-delivered) callback.
     pub format: Format,
+    /// The stored object's size in bytes, from the store; `None` if the
+    /// store could not say.
+    pub size: Option<u64>,
+    /// The stored capture's SHA-256, lowercase hex, when it was stored with
+    /// [`metadata`](crate::CaptureSinkBuilder::metadata) and the store
+    /// keeps user metadata.
+    pub sha256: Option<String>,
+    /// The stored image's width in pixels, known as `sha256` is.
+    pub width: Option<u32>,
+    /// The stored image's height in pixels, known as `sha256` is.
+    pub height: Option<u32>,
+    /// Where to fetch the capture, when the sink gives links (as
+    /// [`StoredCapture::url`]).
+    pub url: Option<String>,
 }
 
 /// A render failure reported by the sender.

@@ -44,6 +44,9 @@ pub enum RejectionKind {
     Overloaded,
     /// The sink could not finish for a reason of its own (500).
     Internal,
+    /// The app's [`Authorizer`](crate::Authorizer) refused the capture
+    /// (the 4xx it chose; 403 by default); nothing was stored.
+    Refused,
 }
 
 impl RejectionKind {
@@ -64,6 +67,7 @@ impl RejectionKind {
             }
             RejectionKind::StoreFailed => StatusCode::BAD_GATEWAY,
             RejectionKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            RejectionKind::Refused => StatusCode::FORBIDDEN,
         }
     }
 }
@@ -73,6 +77,9 @@ impl RejectionKind {
 #[derive(Clone)]
 pub struct Rejection {
     kind: RejectionKind,
+    /// A status chosen for this rejection (an app's refusal), else the
+    /// kind's.
+    status: Option<StatusCode>,
     reason: Cow<'static, str>,
     source: Option<Arc<dyn StdError + Send + Sync>>,
 }
@@ -81,9 +88,15 @@ impl Rejection {
     pub(crate) fn new(kind: RejectionKind, reason: impl Into<Cow<'static, str>>) -> Self {
         Self {
             kind,
+            status: None,
             reason: reason.into(),
             source: None,
         }
+    }
+
+    pub(crate) fn with_status(mut self, status: StatusCode) -> Self {
+        self.status = Some(status);
+        self
     }
 
     pub(crate) fn with_source(mut self, source: impl StdError + Send + Sync + 'static) -> Self {
@@ -98,7 +111,7 @@ impl Rejection {
 
     /// The HTTP status the sender is answered with.
     pub fn status(&self) -> StatusCode {
-        self.kind.status()
+        self.status.unwrap_or_else(|| self.kind.status())
     }
 
     /// The short plain-text reason sent in the response body.

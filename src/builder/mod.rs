@@ -7,12 +7,15 @@ use object_store::ObjectStore;
 use object_store::path::Path;
 
 use crate::attributes::ObjectAttributes;
+use crate::authorize::Gate;
 use crate::budget::Budget;
 use crate::config::{Config, Limits, Secrets, in_memory, per_callback, unverified_per_callback};
 use crate::link::Links;
 use crate::mint::SecretMint;
 use crate::upload::Destination;
-use crate::{CaptureSink, ConfigError, EarlyFile, KeyLayout, OnExisting, Secret, SecretResolver};
+use crate::{
+    Authorizer, CaptureSink, ConfigError, EarlyFile, KeyLayout, OnExisting, Secret, SecretResolver,
+};
 
 mod limits;
 mod object;
@@ -35,6 +38,9 @@ pub struct CaptureSinkBuilder {
     links: Option<Links>,
     #[cfg(feature = "notify")]
     notifier: Option<crate::notify::Notifier>,
+    authorizer: Option<Arc<dyn Authorizer>>,
+    authorize_timeout: std::time::Duration,
+    authorize_concurrency: usize,
     error: Option<ConfigError>,
 }
 
@@ -62,6 +68,9 @@ impl CaptureSinkBuilder {
             links: None,
             #[cfg(feature = "notify")]
             notifier: None,
+            authorizer: None,
+            authorize_timeout: std::time::Duration::from_secs(5),
+            authorize_concurrency: 64,
             error: None,
         }
     }
@@ -77,6 +86,30 @@ impl CaptureSinkBuilder {
     #[cfg_attr(docsrs, doc(cfg(feature = "notify")))]
     pub fn notifier(mut self, notifier: crate::notify::Notifier) -> Self {
         self.notifier = Some(notifier);
+        self
+    }
+
+    /// Asks `authorizer` (your app) before each verified capture is
+    /// stored, whether it may be and under which prefix: see
+    /// [`authorize`](crate::authorize). Never asked for a stranger's
+    /// callback, nor for a render failure.
+    pub fn authorizer(mut self, authorizer: impl Authorizer) -> Self {
+        self.authorizer = Some(Arc::new(authorizer));
+        self
+    }
+
+    /// How long the [`authorizer`](Self::authorizer) may take, the wait for
+    /// a free slot included, before the sender is answered 503 with
+    /// `Retry-After`. 5 s by default; more than zero.
+    pub fn authorize_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.authorize_timeout = timeout;
+        self
+    }
+
+    /// How many questions to the [`authorizer`](Self::authorizer) may be
+    /// in flight at once. 64 by default; at least 1.
+    pub fn authorize_concurrency(mut self, concurrency: usize) -> Self {
+        self.authorize_concurrency = concurrency;
         self
     }
 
@@ -172,6 +205,18 @@ impl CaptureSinkBuilder {
         }
         validate(&self.limits, self.early_file)?;
         self.check_tags()?;
+        if self.authorize_timeout.is_zero() {
+            return Err(ConfigError::InvalidLimit {
+                name: "authorize_timeout",
+                reason: "must be more than zero",
+            });
+        }
+        if self.authorize_concurrency == 0 {
+            return Err(ConfigError::InvalidLimit {
+                name: "authorize_concurrency",
+                reason: "must be at least 1",
+            });
+        }
         let l = &self.limits;
         let budget = Budget::new(
             in_memory(l.max_buffered_bytes),
@@ -202,6 +247,13 @@ impl CaptureSinkBuilder {
             links: self.links,
             #[cfg(feature = "notify")]
             notifier: self.notifier,
+            authorize: self.authorizer.map(|authorizer| {
+                Gate::new(
+                    authorizer,
+                    self.authorize_timeout,
+                    self.authorize_concurrency,
+                )
+            }),
             budget: Arc::new(budget),
         }))
     }

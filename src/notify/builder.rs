@@ -128,8 +128,8 @@ impl NotifierBuilder {
     /// first backoff or wait of the schedule, or a maximum backoff below
     /// the first.
     pub fn build(self) -> Result<Notifier, ConfigError> {
-        let url = parse_url(&self.url)?;
-        let webhook = parse_secret(&self.secret)?;
+        let url = parse_url(&self.url, "notify.url")?;
+        let webhook = parse_secret(&self.secret, "notify.secret")?;
         let limit = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
         if self.queue_capacity == 0 {
             return limit("notify.queue_capacity", "must be at least 1");
@@ -229,9 +229,9 @@ impl NotifierBuilder {
 }
 
 /// An `http` or `https` URL with a host.
-fn parse_url(given: &str) -> Result<reqwest::Url, ConfigError> {
+pub(super) fn parse_url(given: &str, setting: &'static str) -> Result<reqwest::Url, ConfigError> {
     let invalid = |reason: String| ConfigError::InvalidSetting {
-        setting: "notify.url",
+        setting,
         value: given.to_owned(),
         reason,
     };
@@ -247,9 +247,9 @@ fn parse_url(given: &str) -> Result<reqwest::Url, ConfigError> {
 
 /// `whsec_` and a base64 key of at least [`MIN_SECRET_BYTES`]. The value
 /// never appears in the error.
-fn parse_secret(secret: &str) -> Result<Webhook, ConfigError> {
+pub(super) fn parse_secret(secret: &str, setting: &'static str) -> Result<Webhook, ConfigError> {
     let invalid = |reason: &str| ConfigError::InvalidSetting {
-        setting: "notify.secret",
+        setting,
         value: "<redacted>".to_owned(),
         reason: reason.to_owned(),
     };

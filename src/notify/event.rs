@@ -99,7 +99,12 @@ impl Event {
             Outcome::AlreadyStored(e) => {
                 data.outcome = "already_stored".to_owned();
                 data.key = Some(e.key.to_string());
+                data.url.clone_from(&e.url);
                 data.format = Some(e.format.extension().to_owned());
+                data.size = e.size;
+                data.sha256.clone_from(&e.sha256);
+                data.width = e.width;
+                data.height = e.height;
                 "capture.already_stored"
             }
             Outcome::RenderFailed(r) => {

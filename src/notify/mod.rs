@@ -162,6 +162,7 @@ use chrono::{DateTime, Utc};
 
 use crate::Outcome;
 
+mod authorizer;
 mod builder;
 mod counters;
 mod delivery;
@@ -173,6 +174,7 @@ mod schedule;
 mod tests;
 mod throttle;
 
+pub use authorizer::HttpAuthorizer;
 pub use builder::NotifierBuilder;
 pub use counters::ShutdownReport;
 pub use event::{Event, EventData, MAX_STATUS_BYTES};

@@ -12,11 +12,12 @@ use object_store::path::Path;
 use super::bounds::{Progress, Timing};
 use super::reject::{conflict, form_error, store_error};
 use super::sniff::Head;
+use crate::authorize::Placement;
 use crate::budget::Account;
 use crate::config::Config;
 use crate::probe::{Identified, Probe};
 use crate::upload::{Upload, exists};
-use crate::{Format, KeyContext, OnExisting, Rejection, RejectionKind};
+use crate::{AuthorizeRequest, Format, KeyContext, OnExisting, Rejection, RejectionKind};
 
 pub(super) struct Context {
     pub(super) config: Arc<Config>,
@@ -111,6 +112,21 @@ impl Context {
     pub(super) fn upload(&self, key: Path, file: Identified, token: Option<&str>) -> Upload {
         let destination = &self.config.destination;
         Upload::new(destination, self.account.clone(), key, file, token)
+    }
+
+    /// Asks the app, if there is an authorizer, where a verified capture of
+    /// `token` and `format` may go; a refusal or a silent app is the
+    /// rejection.
+    pub(super) async fn place(&self, token: &str, format: Format) -> Result<Placement, Rejection> {
+        let Some(gate) = &self.config.authorize else {
+            return Ok(Placement::default());
+        };
+        let request = AuthorizeRequest {
+            token: token.to_owned(),
+            format,
+            received_at: self.received_at,
+        };
+        gate.ask(request).await
     }
 
     /// The pixel limit.

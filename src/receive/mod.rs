@@ -33,6 +33,7 @@ use crate::{BoxError, Outcome, Received, Rejection, RejectionKind};
 
 mod bounds;
 mod context;
+mod describe;
 mod fields;
 mod file;
 mod reader;
@@ -73,8 +74,15 @@ where
         received_at,
     )
     .await;
-    if let (Ok(Outcome::Stored(stored)), Some(links)) = (&mut result, &config.links) {
-        stored.url = links.url(&stored.key).await;
+    match (&mut result, &config.links) {
+        (Ok(Outcome::Stored(stored)), Some(links)) => stored.url = links.url(&stored.key).await,
+        (Ok(Outcome::AlreadyStored(existing)), links) => {
+            describe::existing(config, existing).await;
+            if let Some(links) = links {
+                existing.url = links.url(&existing.key).await;
+            }
+        }
+        _ => {}
     }
     #[cfg(feature = "notify")]
     if let (Ok(outcome), Some(notifier)) = (&result, &config.notifier)

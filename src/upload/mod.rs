@@ -97,6 +97,12 @@ impl Upload {
         }
     }
 
+    /// User metadata to add to the object (the app's, from its
+    /// authorization).
+    pub(crate) fn add_metadata(&mut self, metadata: Vec<(String, String)>) {
+        self.target.metadata = metadata;
+    }
+
     pub(crate) fn key(&self) -> &Path {
         &self.target.key
     }

@@ -17,6 +17,8 @@ pub(super) struct Target {
     pub(super) file: Identified,
     /// For the `token` metadata and the file name; unknown for a staged file.
     token: Option<String>,
+    /// Metadata the app added.
+    pub(super) metadata: Vec<(String, String)>,
 }
 
 impl Target {
@@ -31,15 +33,16 @@ impl Target {
             key,
             file,
             token: token.map(str::to_owned),
+            metadata: Vec::new(),
         }
     }
 
     pub(super) async fn start_multipart(&self) -> object_store::Result<Box<dyn MultipartUpload>> {
         let d = &self.destination;
         let tags = self.tags();
-        if let Some(attributes) = d
-            .attributes
-            .for_file(self.file, self.token.as_deref(), None)
+        if let Some(attributes) =
+            d.attributes
+                .for_file(self.file, self.token.as_deref(), None, &self.metadata)
         {
             let opts = PutMultipartOptions {
                 attributes,
@@ -66,9 +69,12 @@ impl Target {
     ) -> object_store::Result<PutResult> {
         let d = &self.destination;
         let tags = self.tags();
-        let attributes = d
-            .attributes
-            .for_file(self.file, self.token.as_deref(), Some(known));
+        let attributes = d.attributes.for_file(
+            self.file,
+            self.token.as_deref(),
+            Some(known),
+            &self.metadata,
+        );
         if let Some(attributes) = attributes {
             let opts = PutOptions {
                 mode: mode.clone(),

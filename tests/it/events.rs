@@ -137,3 +137,66 @@ async fn a_stranger_never_makes_an_event() {
         .collect();
     assert!(journal.is_empty(), "{journal:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_re_delivery_s_outcome_and_event_carry_what_the_store_says() {
+    let s3 = S3Server::start().await;
+    let store = s3.store();
+    let (url, mut events) = app().await;
+    let log = EventLog::new(store.clone());
+    let notifier = Notifier::builder(&url, WHSEC).journal(log).build().unwrap();
+    let sink = CaptureSink::builder(store)
+        .secret(SECRET)
+        .on_existing(OnExisting::KeepFirst)
+        .metadata(true)
+        .public_urls("https://cdn.example.com/")
+        .notifier(notifier)
+        .build()
+        .unwrap();
+    let png = fixture("capture.png");
+    let first = sink
+        .service()
+        .oneshot(request(&callback("Again1", "png", png.clone())))
+        .await
+        .unwrap();
+    let Some(shotsink::Outcome::Stored(stored)) =
+        first.extensions().get::<shotsink::Outcome>().cloned()
+    else {
+        panic!("not stored: {}", first.status());
+    };
+    let second = sink
+        .service()
+        .oneshot(request(&callback("Again1", "png", png.clone())))
+        .await
+        .unwrap();
+    let Some(shotsink::Outcome::AlreadyStored(existing)) =
+        second.extensions().get::<shotsink::Outcome>().cloned()
+    else {
+        panic!("not already stored: {}", second.status());
+    };
+    assert_eq!(existing.size, Some(png.len() as u64));
+    assert_eq!(existing.size, Some(stored.size));
+    assert_eq!(existing.sha256, stored.sha256);
+    assert!(existing.sha256.is_some());
+    assert_eq!(
+        (existing.width, existing.height),
+        (stored.width, stored.height)
+    );
+    assert!(existing.width.is_some());
+    assert_eq!(existing.url, stored.url);
+    let mut bodies = Vec::new();
+    for _ in 0..2 {
+        let (_, event) = tokio::time::timeout(Duration::from_secs(10), events.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        bodies.push(event);
+    }
+    bodies.sort_by_key(|e| e["type"].as_str().unwrap_or_default().to_owned());
+    let (again, first) = (&bodies[0]["data"], &bodies[1]["data"]);
+    assert_eq!(bodies[0]["type"], "capture.already_stored");
+    for field in ["key", "url", "size", "sha256", "width", "height", "format"] {
+        assert_eq!(again[field], first[field], "{field}");
+        assert!(!again[field].is_null(), "{field}");
+    }
+}

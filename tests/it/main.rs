@@ -9,6 +9,7 @@
 mod common;
 
 mod alloc;
+mod authorize;
 mod backends;
 #[cfg(feature = "notify")]
 mod events;

@@ -99,6 +99,11 @@ fn events_leave_out_what_does_not_apply() {
         key: Path::from("screenshots/a/Tok.jpg"),
         token: "Tok".to_owned(),
         format: Format::Jpeg,
+        size: None,
+        sha256: None,
+        width: None,
+        height: None,
+        url: None,
     });
     let again = Event::from_outcome(&existing, Utc::now());
     assert_eq!(again.kind, "capture.already_stored");

@@ -28,6 +28,11 @@ impl Placed {
             key: self.key,
             token: self.token,
             format: self.format,
+            size: None,
+            sha256: None,
+            width: None,
+            height: None,
+            url: None,
         })
     }
 
@@ -114,8 +119,9 @@ pub(in crate::receive) async fn finish(
         .already_stored()),
         FileState::Held { chunks, tracked } => {
             let file = sniff::identify(&chunks, true, declared, ctx.max_pixels())?;
+            let placement = ctx.place(&token, file.format).await?;
             let placed = Placed {
-                key: ctx.key(&token, file.format),
+                key: placement.key(ctx.key(&token, file.format)),
                 token,
                 format: file.format,
                 dims: file.dims,
@@ -124,6 +130,7 @@ pub(in crate::receive) async fn finish(
                 return Ok(placed.already_stored());
             }
             let mut upload = ctx.upload(placed.key.clone(), file, Some(&placed.token));
+            upload.add_metadata(placement.metadata);
             // The held bytes move into the upload, which counts them itself.
             tracked.hand_over();
             let written = ctx.write(&mut upload, chunks, None).await;

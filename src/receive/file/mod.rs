@@ -117,7 +117,8 @@ async fn stream(
     let (head, answer) = ctx.head(field).await?;
     let file = sniff::check(answer, declared, ctx.max_pixels())?;
     let format = file.format;
-    let key = ctx.key(token, format);
+    let placement = ctx.place(token, format).await?;
+    let key = placement.key(ctx.key(token, format));
     if ctx.already_stored(&key).await? {
         for chunk in head {
             ctx.account.release(chunk.len());
@@ -126,6 +127,7 @@ async fn stream(
         return Ok(FileState::AlreadyStored { key, format });
     }
     let mut upload = ctx.upload(key, file, Some(token));
+    upload.add_metadata(placement.metadata);
     let written = ctx.write(&mut upload, head, Some(field)).await;
     let upload = or_abort(upload, written).await?;
     Ok(FileState::Streaming { upload, format })

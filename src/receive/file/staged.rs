@@ -19,8 +19,15 @@ pub(super) async fn complete(
     token: String,
     declared: Option<Format>,
 ) -> Result<Outcome, Rejection> {
+    let placement = match ctx.place(&token, format).await {
+        Ok(placement) => placement,
+        Err(rejection) => {
+            upload.abort().await;
+            return Err(rejection);
+        }
+    };
     let placed = Placed {
-        key: ctx.key(&token, format),
+        key: placement.key(ctx.key(&token, format)),
         token,
         format,
         dims: upload.file().dims,

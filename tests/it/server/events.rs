@@ -14,6 +14,7 @@ use super::{Server, free_port, pairs, python, s3_env};
 use crate::common::*;
 
 mod delivery;
+mod schema;
 
 /// Retries every 200 ms to 1 s (nothing reaches the dead letter here), a
 /// lease of 2 s.
@@ -21,6 +22,18 @@ fn journal_config(port: u16) -> String {
     format!(
         "[capture]\non_existing = \"keep_first\"\n\n[notify]\nurl = \"http://127.0.0.1:{port}/hooks/shotsink\"\nsecret = \"{WHSEC}\"\nmax_attempts = 1000\nfirst_backoff = \"200ms\"\nmax_backoff = \"1s\"\nlease = \"2s\"\n"
     )
+}
+
+/// Polls `check` every 100 ms until it finds something, for at most 30 s.
+async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
+    let until = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(Instant::now() < until, "never {what}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// What the receiver printed, by key: the ids seen for it.

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 mod config;
 mod events;
+mod hooks;
 mod notify;
 mod probes;
 mod shutdown;

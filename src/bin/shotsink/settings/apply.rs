@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use object_store::ObjectStore;
 use shotsink::mint::{MintKey, SecretMint};
+use shotsink::notify::HttpAuthorizer;
 use shotsink::{CaptureSink, CaptureSinkBuilder, ConfigError, Disposition, EarlyFile, OnExisting};
 
 use super::schema::{self, Config};
@@ -70,7 +71,31 @@ impl Config {
             b = b.staging_prefix(prefix);
         }
         b = self.limits(b);
+        b = self.hooks(b)?;
         self.object(b)
+    }
+
+    /// `[hooks]`: the app asked before each capture is stored.
+    fn hooks(&self, b: CaptureSinkBuilder) -> Result<CaptureSinkBuilder, ConfigError> {
+        let h = &self.hooks;
+        let Some(url) = &h.authorize else {
+            return Ok(b);
+        };
+        let secret = h
+            .secret
+            .as_deref()
+            .or(self.notify.as_ref().map(|n| n.secret.as_str()))
+            .ok_or_else(|| ConfigError::InvalidSetting {
+                setting: "hooks.secret",
+                value: String::new(),
+                reason:
+                    "hooks.authorize needs a whsec_ secret: set hooks.secret (or notify.secret)"
+                        .to_owned(),
+            })?;
+        let authorizer = HttpAuthorizer::new(url, secret, h.timeout)?.cache_ttl(h.cache_ttl);
+        Ok(b.authorizer(Arc::new(authorizer))
+            .authorize_timeout(h.timeout)
+            .authorize_concurrency(h.concurrency))
     }
 
     fn limits(&self, mut b: CaptureSinkBuilder) -> CaptureSinkBuilder {

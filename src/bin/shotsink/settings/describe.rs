@@ -79,6 +79,20 @@ impl Config {
         line("limits (None: the library's default)", &Raw(&limits));
         let object = format!("{:?}", self.object);
         line("object", &Raw(&object));
+        match &self.hooks.authorize {
+            None => line("hooks.authorize", &"off"),
+            Some(url) => {
+                line("hooks.authorize", &redact_url(url));
+                let secret = match self.hooks.secret {
+                    Some(_) => REDACTED,
+                    None => "notify.secret's",
+                };
+                line("hooks.secret", &secret);
+                line("hooks.timeout", &self.hooks.timeout);
+                line("hooks.concurrency", &self.hooks.concurrency);
+                line("hooks.cache_ttl", &self.hooks.cache_ttl);
+            }
+        }
         match &self.notify {
             None => line("notify", &"off"),
             Some(n) => {

@@ -64,7 +64,8 @@ impl From<figment::Error> for ConfigLoadError {
                 let key = e.path.join(".");
                 let secret = key.starts_with("secrets")
                     || key.starts_with("store.options")
-                    || key == "notify.secret";
+                    || key == "notify.secret"
+                    || key == "hooks.secret";
                 match secret {
                     true => format!("invalid value for key `{key}` (value not shown)"),
                     false => e.to_string(),

@@ -29,6 +29,7 @@ pub(crate) struct Config {
     pub(crate) limits: LimitsConfig,
     pub(crate) object: ObjectConfig,
     pub(crate) notify: Option<NotifyConfig>,
+    pub(crate) hooks: HooksConfig,
 }
 
 impl Default for Config {
@@ -48,6 +49,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             object: ObjectConfig::default(),
             notify: None,
+            hooks: HooksConfig::default(),
         }
     }
 }
@@ -244,6 +246,33 @@ pub(crate) struct NotifyConfig {
     pub(crate) timeout: Duration,
     #[serde(default = "defaults::concurrency")]
     pub(crate) concurrency: usize,
+}
+
+/// `[hooks]`: the app asked before each verified capture is stored.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct HooksConfig {
+    /// The app's URL; absent means nobody is asked.
+    pub(crate) authorize: Option<String>,
+    /// `whsec_…`; `[notify] secret` when left out.
+    pub(crate) secret: Option<String>,
+    #[serde(with = "humantime_serde")]
+    pub(crate) timeout: Duration,
+    pub(crate) concurrency: usize,
+    #[serde(with = "humantime_serde")]
+    pub(crate) cache_ttl: Duration,
+}
+
+impl Default for HooksConfig {
+    fn default() -> Self {
+        Self {
+            authorize: None,
+            secret: None,
+            timeout: Duration::from_secs(5),
+            concurrency: 64,
+            cache_ttl: Duration::from_secs(30),
+        }
+    }
 }
 
 /// A string setting that may be written as a number or a boolean

@@ -59,17 +59,6 @@ async fn app() -> App {
     }
 }
 
-async fn eventually<T>(what: &str, mut check: impl AsyncFnMut() -> Option<T>) -> T {
-    let until = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(Instant::now() < until, "never {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 async fn failed_ids(client: &reqwest::Client, admin: &str) -> Vec<serde_json::Value> {
     let listed = client
         .get(format!("{admin}/events?state=failed"))
