@@ -181,6 +181,8 @@ impl NotifierBuilder {
         let worker = delivery::run(Arc::clone(&shared), jobs);
         shared.tasks.spawn_on(worker, &runtime);
         if let Some(journal) = self.journal {
+            let beat = super::recovery::beat(Arc::clone(&shared), journal.clone());
+            shared.tasks.spawn_on(beat, &runtime);
             let recovery = super::recovery::run(Arc::clone(&shared), journal);
             shared.tasks.spawn_on(recovery, &runtime);
         }

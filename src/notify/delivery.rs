@@ -295,8 +295,10 @@ async fn attempts(shared: &Shared, job: &mut Job, body: &Bytes) -> Fate {
             tracing::debug!(%id, attempt, %error, "notification attempt failed; retrying");
         }
         if let (Some(journal), Some(home)) = (journal, &job.home) {
-            let due = Utc::now() + chrono::Duration::from_std(wait).unwrap_or_default();
-            job.record.next_attempt_at = Some(rfc3339(due));
+            let due = chrono::Duration::from_std(wait)
+                .ok()
+                .and_then(|wait| Utc::now().checked_add_signed(wait));
+            job.record.next_attempt_at = due.map(rfc3339);
             if let Err(error) = journal.write(home, &job.record).await {
                 tracing::debug!(%id, %error, "the attempt could not be written to the record");
             }

@@ -69,22 +69,27 @@
 //! an event whose attempts are spent goes to the dead letter, to be listed
 //! and [replayed](EventLog::replay); without one, it is dropped, logged and
 //! counted. At most [`concurrency`](NotifierBuilder::concurrency) attempts
-//! are in flight; an event waiting for its retry does not hold up the
-//! others.
+//! are in flight; an event waiting for its retry holds none of them.
 //!
 //! Delivery is **at least once**: an attempt whose answer was lost is sent
 //! again, so your app may see an event twice, always with the same
 //! `webhook-id`, across retries, restarts and replicas. De-duplicate by
-//! it. Events are not ordered.
+//! it. Events are not ordered. A capture whose 200 was lost after its event
+//! was recorded is announced again, under a new id, by the sender's retry
+//! (`capture.already_stored`). A presigned `url` may have expired by a late
+//! retry.
 //!
 //! At most [`queue_capacity`](NotifierBuilder::queue_capacity) events are
-//! held in memory; past it, with a journal, they wait in the store until
-//! there is room; without, `notify` refuses. [`Notifier::shutdown`] gives
+//! held in memory, those waiting for a retry included; past it, events
+//! [`record`](Notifier::record)ed in a journal wait in the store until
+//! there is room, and [`notify`](Notifier::notify) refuses (it never
+//! writes the journal, with or without one). [`Notifier::shutdown`] gives
 //! the undelivered ones until a deadline.
 //!
 //! With the `metrics` feature: `shotsink_notifications_total` (`result`:
-//! `delivered`, `dead_lettered`, `left_in_journal`, and without a journal
-//! `dropped_queue_full`, `dropped_after_retries`, `dropped_at_shutdown`),
+//! `delivered`, `dead_lettered`, `left_in_journal`, and for events held in
+//! memory only `dropped_queue_full`, `dropped_after_retries`,
+//! `dropped_at_shutdown`),
 //! `shotsink_notification_attempts_total` (`result`: `ok`, `failed`), the
 //! gauges `shotsink_notifications_pending` and
 //! `shotsink_notifications_oldest_pending_seconds`. The secret and the
@@ -255,12 +260,16 @@ impl Notifier {
         };
         let record = EventRecord::new(event);
         let home = journal.home(&id);
-        // Held before it is visible, so that a scan never queues it twice.
+        // Held before it is visible, so that a scan never queues it twice;
+        // let go if the write fails or the caller goes away meanwhile (the
+        // record, if it landed, is then found by the next scan).
         shared.held().insert(id.clone());
-        if let Err(error) = journal.write(&home, &record).await {
-            shared.held().remove(&id);
-            return Err(error);
-        }
+        let guard = Unhold {
+            shared,
+            id: Some(&id),
+        };
+        journal.write(&home, &record).await?;
+        guard.keep();
         if let Err(job) = shared.enqueue(Job {
             record,
             home: Some(home),
@@ -363,6 +372,26 @@ impl Notifier {
     /// The counts so far, without shutting down.
     pub fn report(&self) -> ShutdownReport {
         self.inner.shared.counters.report()
+    }
+}
+
+/// Takes an id out of `held` when dropped, unless kept.
+struct Unhold<'a> {
+    shared: &'a Shared,
+    id: Option<&'a str>,
+}
+
+impl Unhold<'_> {
+    fn keep(mut self) {
+        self.id = None;
+    }
+}
+
+impl Drop for Unhold<'_> {
+    fn drop(&mut self) {
+        if let Some(id) = self.id {
+            self.shared.held().remove(id);
+        }
     }
 }
 

@@ -17,9 +17,12 @@ pub(super) struct Throttle {
 
 #[derive(Debug, Default)]
 struct State {
+    /// The last warning.
     last: Option<Instant>,
     held_back: u64,
     failing: bool,
+    /// The last "delivered again".
+    recovered: Option<Instant>,
 }
 
 impl Throttle {
@@ -49,14 +52,19 @@ impl Throttle {
     }
 
     /// A delivered event: `Some(n)` the first time after failures (`n`
-    /// held back since the last warning), so that the recovery is logged
-    /// once.
+    /// held back since the last warning), at most once per interval too,
+    /// so that an endpoint failing one event in two gives a few lines, not
+    /// one per attempt.
     pub(super) fn delivered(&self) -> Option<u64> {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        if !std::mem::take(&mut state.failing) {
+        if !state.failing {
             return None;
         }
-        state.last = None;
+        if state.recovered.is_some_and(|at| at.elapsed() < self.every) {
+            return None;
+        }
+        state.failing = false;
+        state.recovered = Some(Instant::now());
         Some(std::mem::take(&mut state.held_back))
     }
 }

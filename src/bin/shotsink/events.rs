@@ -67,7 +67,9 @@ pub(crate) fn parse_since(given: &str) -> Result<DateTime<Utc>, String> {
     let ago = humantime_serde::re::humantime::parse_duration(given)
         .map_err(|_| format!("`{given}` is neither an RFC 3339 time nor a duration such as 2h"))?;
     let ago = chrono::Duration::from_std(ago).map_err(|e| e.to_string())?;
-    Ok(Utc::now() - ago)
+    Utc::now()
+        .checked_sub_signed(ago)
+        .ok_or_else(|| format!("`{given}` reaches before any date"))
 }
 
 /// Runs the command against the configured store's journal.

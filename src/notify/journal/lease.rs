@@ -1,7 +1,7 @@
 //! Leases: each process's heartbeat, and the takeover of a silent
 //! process's events by exactly one other, through a conditional write.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -37,7 +37,8 @@ impl EventLog {
     }
 
     /// Owners with pending events whose lease has run out (or who never
-    /// had one), this process excepted.
+    /// had one), this process excepted. Heartbeats run out without pending
+    /// events (a process killed with none) are deleted on the way.
     pub(crate) async fn orphans(&self) -> Result<Vec<String>, EventLogError> {
         let pending = self.path(&["pending"]);
         let listed = self
@@ -47,16 +48,38 @@ impl EventLog {
             .await
             .map_err(store)?;
         let beats = self.beats().await?;
-        Ok(listed
+        let folders: HashSet<String> = listed
             .common_prefixes
             .iter()
             .filter_map(|prefix| prefix.filename().map(str::to_owned))
-            .filter(|owner| owner != self.owner() && !self.alive(&beats, owner))
+            .collect();
+        for owner in beats.at.keys() {
+            if !folders.contains(owner)
+                && owner != self.owner()
+                && !beats.alive(owner, self.lease())
+            {
+                let beat = self.path(&["owners", owner]);
+                if let Err(error) = self.inner.store.delete(&beat).await {
+                    tracing::debug!(%owner, %error, "a stale heartbeat could not be deleted");
+                }
+            }
+        }
+        Ok(folders
+            .into_iter()
+            .filter(|owner| owner != self.owner() && !beats.alive(owner, self.lease()))
             .collect())
     }
 
-    /// Every owner's last heartbeat, by the store's clock.
-    async fn beats(&self) -> Result<HashMap<String, DateTime<Utc>>, EventLogError> {
+    /// Whether `owner`'s lease is current.
+    pub(crate) async fn alive(&self, owner: &str) -> Result<bool, EventLogError> {
+        Ok(self.beats().await?.alive(owner, self.lease()))
+    }
+
+    /// Every owner's last heartbeat, and the store's time now as the
+    /// newest of them tells it (this process's own is renewed every
+    /// quarter of the lease), so that no machine's clock is compared with
+    /// the store's.
+    async fn beats(&self) -> Result<Beats, EventLogError> {
         let owners = self.path(&["owners"]);
         let listed: Vec<_> = self
             .inner
@@ -65,17 +88,16 @@ impl EventLog {
             .try_collect()
             .await
             .map_err(store)?;
-        Ok(listed
+        let at: HashMap<String, DateTime<Utc>> = listed
             .into_iter()
             .filter_map(|meta| Some((meta.location.filename()?.to_owned(), meta.last_modified)))
-            .collect())
-    }
-
-    fn alive(&self, beats: &HashMap<String, DateTime<Utc>>, owner: &str) -> bool {
-        let lease = chrono::Duration::from_std(self.lease()).unwrap_or(chrono::Duration::MAX);
-        beats
-            .get(owner)
-            .is_some_and(|at| Utc::now().signed_duration_since(*at) < lease)
+            .collect();
+        let now = match at.get(self.owner()) {
+            // Without a heartbeat of its own, the local clock is all there is.
+            None => Utc::now(),
+            Some(_) => at.values().copied().max().unwrap_or_else(Utc::now),
+        };
+        Ok(Beats { at, now })
     }
 
     /// Tries to take `owner`'s events over: `true` if this process holds
@@ -106,7 +128,7 @@ impl EventLog {
             if taker == self.owner() {
                 return Ok(true);
             }
-            if self.alive(&self.beats().await?, &taker) {
+            if self.alive(&taker).await? {
                 return Ok(false);
             }
         }
@@ -160,7 +182,7 @@ impl EventLog {
     }
 
     /// Forgets a taken-over owner whose events are all gone: its
-    /// takeovers and its heartbeat.
+    /// takeovers, and its heartbeat unless it has come back to life.
     pub(crate) async fn release(&self, owner: &str) -> Result<(), EventLogError> {
         let dir = self.path(&["takeovers", owner]);
         let listed: Vec<_> = self
@@ -176,10 +198,28 @@ impl EventLog {
                 Err(error) => return Err(store(error)),
             }
         }
+        if self.alive(owner).await? {
+            return Ok(());
+        }
         let beat = self.path(&["owners", owner]);
         match self.inner.store.delete(&beat).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(error) => Err(store(error)),
         }
+    }
+}
+
+/// The heartbeats, and the store's time.
+struct Beats {
+    at: HashMap<String, DateTime<Utc>>,
+    now: DateTime<Utc>,
+}
+
+impl Beats {
+    fn alive(&self, owner: &str, lease: std::time::Duration) -> bool {
+        let lease = chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::MAX);
+        self.at
+            .get(owner)
+            .is_some_and(|at| self.now.signed_duration_since(*at) < lease)
     }
 }

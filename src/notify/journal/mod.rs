@@ -153,9 +153,16 @@ impl EventLog {
             if since.is_some_and(|since| made.is_none_or(|made| made < since)) {
                 continue;
             }
-            // Delivered (and deleted) since it was listed: skipped.
-            if let Some(record) = self.read(&key, state).await? {
-                records.push(record);
+            // Delivered (and deleted) since it was listed: skipped; so is a
+            // record that is not one (with a warning), rather than hiding
+            // every other.
+            match self.read(&key, state).await {
+                Ok(Some(record)) => records.push(record),
+                Ok(None) => {}
+                Err(error @ EventLogError::Corrupt { .. }) => {
+                    tracing::warn!(%error, "skipped in the list");
+                }
+                Err(error) => return Err(error),
             }
         }
         Ok(records)

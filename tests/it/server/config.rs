@@ -61,6 +61,21 @@ fn mistakes_are_errors_naming_the_key_with_exit_code_2() {
         ("listen = \"nowhere\"\n", vec![], "listen"),
         ("", vec![("SHOTSINK_LIMITS__NOPE", "1")], "nope"),
         ("[limits]\nmax_fields = 2\n", vec![], "max_fields"),
+        (
+            "[hooks]\nauthorize = \"http://127.0.0.1:8000/authorize\"\n",
+            vec![],
+            "hooks.secret",
+        ),
+        (
+            "[hooks]\nauthorize = \"ftp://app\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n",
+            vec![],
+            "hooks.authorize",
+        ),
+        (
+            "[notify]\nurl = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nschedule = [\"5s\"]\nmax_attempts = 3\n",
+            vec![],
+            "notify.schedule",
+        ),
     ] {
         let out = check_config(toml, &env);
         let stderr = String::from_utf8_lossy(&out.stderr);

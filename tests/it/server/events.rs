@@ -150,6 +150,18 @@ fn rng() -> impl FnMut(u64) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_200_is_heard_of_through_kill_9_at_random_points_and_restarts() {
+    crash_test(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_200_is_heard_of_through_kill_9_in_the_middle_of_deliveries() {
+    crash_test(true).await;
+}
+
+/// Kills the server four times at random points under load, then runs it
+/// once more; the receiver is down until then, or `up` all along (so that
+/// deliveries are cut by the kills: the duplicates' source).
+async fn crash_test(up: bool) {
     let Some(python) = python("the crash test's Standard Webhooks receiver") else {
         return;
     };
@@ -164,8 +176,7 @@ async fn every_200_is_heard_of_through_kill_9_at_random_points_and_restarts() {
     let mut random = rng();
     let answered = Arc::new(Mutex::new(Vec::new()));
     let mut sent = 0;
-    // The receiver is down: every event waits in the journal while the
-    // server is killed at random points under load, four times.
+    let early = up.then(|| Receiver::start(&python, port));
     for round in 0..4 {
         let mut server = Server::start(&config, &env);
         let stop = Arc::new(AtomicBool::new(false));
@@ -197,7 +208,7 @@ async fn every_200_is_heard_of_through_kill_9_at_random_points_and_restarts() {
 
     // The app comes up, and a server runs again: it takes over the killed
     // processes' events once their lease has run out.
-    let receiver = Receiver::start(&python, port);
+    let receiver = early.unwrap_or_else(|| Receiver::start(&python, port));
     let server = Server::start(&config, &env);
     let heard = tokio::task::block_in_place(|| {
         Heard::collect(
@@ -231,7 +242,8 @@ async fn every_200_is_heard_of_through_kill_9_at_random_points_and_restarts() {
     }
     let unanswered = heard.by_key.len() - answered.len();
     eprintln!(
-        "crash test: {sent} sent, {} answered 200, {} events received, {} duplicates by id, {unanswered} captures stored whose 200 was lost (heard of too)",
+        "crash test (receiver {}): {sent} sent, {} answered 200, {} events received, {} duplicates by id, {unanswered} captures stored whose 200 was lost (heard of too)",
+        if up { "up" } else { "down" },
         answered.len(),
         heard.lines,
         heard.duplicates()

@@ -131,6 +131,25 @@ async fn redirects_fail_loudly_once_then_dead_letters_are_replayed_by_the_cli_an
         "{}",
         warnings[0]
     );
+    let metrics = client
+        .get(format!("{admin}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "shotsink_notifications_total{result=\"dead_lettered\"} 2",
+        "shotsink_notification_attempts_total{result=\"failed\"} 6",
+        "shotsink_notifications_pending 0",
+    ] {
+        assert!(metrics.contains(line), "{line} not in\n{metrics}");
+    }
+    assert!(
+        metrics.contains("shotsink_notifications_oldest_pending_seconds"),
+        "{metrics}"
+    );
     // Never on the public listener.
     let public = client
         .get(server.url("/events?state=failed"))
@@ -197,6 +216,18 @@ async fn redirects_fail_loudly_once_then_dead_letters_are_replayed_by_the_cli_an
     expected.sort();
     assert_eq!(accepted, expected, "{}", server.log_text());
     assert!(failed_ids(&client, &admin).await.is_empty());
+    let metrics = client
+        .get(format!("{admin}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("shotsink_notifications_total{result=\"delivered\"} 2"),
+        "{metrics}"
+    );
     let (ok, listed, _) = cli(&["list"]);
     assert!(ok, "{listed}");
     eventually("the journal empty", async || {
