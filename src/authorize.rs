@@ -70,14 +70,20 @@ pub struct AuthorizeRequest {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Authorization {
-    /// Store it: under `prefix` before the key, if given, with `metadata`
-    /// added to the object's user metadata (where the store keeps it).
+    /// Store it: under `prefix` before the whole key (the configured key
+    /// prefix included, so store credentials limited to that prefix must
+    /// allow the app's too), with `metadata` added to the object's user
+    /// metadata (where the store keeps it; not on a staged file, whose copy
+    /// keeps the staging object's).
     Allow {
         /// Segments of `[A-Za-z0-9._-]`, separated by `/`, at most
-        /// [`MAX_PREFIX_BYTES`].
+        /// [`MAX_PREFIX_BYTES`]; not starting with `.shotsink` or the
+        /// staging prefix's first segment, in any case.
         prefix: Option<String>,
-        /// Keys of `[a-z0-9-]`; at most [`MAX_METADATA`] entries and
-        /// [`MAX_METADATA_BYTES`] in all, printable ASCII values.
+        /// Keys of `[a-z0-9-]` other than the sink's own (`token`, `width`,
+        /// `height`, `size`, `sha256`); at most [`MAX_METADATA`] entries and
+        /// [`MAX_METADATA_BYTES`] in all, printable ASCII values. Azure
+        /// takes only C# identifiers as names: no `-` there.
         metadata: Vec<(String, String)>,
     },
     /// Do not store it: the sender is answered `status` (a 4xx; anything
@@ -179,6 +185,9 @@ pub(crate) struct Gate {
     authorizer: Arc<dyn Authorizer>,
     timeout: Duration,
     permits: Semaphore,
+    /// First segments an app's prefix may not start with (lowercase): the
+    /// journal's and the staging area's.
+    reserved: Vec<String>,
 }
 
 impl Gate {
@@ -186,11 +195,20 @@ impl Gate {
         authorizer: Arc<dyn Authorizer>,
         timeout: Duration,
         concurrency: usize,
+        staging_prefix: &Path,
     ) -> Self {
+        let mut reserved = vec![".shotsink".to_owned()];
+        reserved.extend(
+            staging_prefix
+                .parts()
+                .next()
+                .map(|p| p.as_ref().to_ascii_lowercase()),
+        );
         Self {
             authorizer,
             timeout,
             permits: Semaphore::new(concurrency.clamp(1, Semaphore::MAX_PERMITS)),
+            reserved,
         }
     }
 
@@ -212,7 +230,7 @@ impl Gate {
         };
         match answer {
             Authorization::Allow { prefix, metadata } => {
-                let placement = check(prefix, metadata).map_err(|why| {
+                let placement = check(prefix, metadata, &self.reserved).map_err(|why| {
                     tracing::warn!(%token, why, "the app's authorization is not usable");
                     unavailable("the app's answer is not usable; retry later")
                 })?;
@@ -247,6 +265,7 @@ fn unavailable(reason: &'static str) -> Rejection {
 fn check(
     prefix: Option<String>,
     metadata: Vec<(String, String)>,
+    reserved: &[String],
 ) -> Result<Placement, &'static str> {
     let prefix = match prefix.as_deref().map(|p| p.trim_matches('/')) {
         None | Some("") => None,
@@ -259,8 +278,12 @@ fn check(
                     && s.bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
             };
-            if !p.split('/').all(segment) || p.starts_with(".shotsink") {
+            if !p.split('/').all(segment) {
                 return Err("the prefix has a segment outside [A-Za-z0-9._-]");
+            }
+            let first = p.split('/').next().unwrap_or_default().to_ascii_lowercase();
+            if reserved.contains(&first) {
+                return Err("the prefix is the journal's or the staging area's");
             }
             Some(Path::from(p))
         }

@@ -120,7 +120,7 @@
 //! | name | type | labels | what |
 //! |---|---|---|---|
 //! | `shotsink_callbacks_total` | counter | `outcome`: `stored`, `already_stored`, `render_failed`, `rejected` | callbacks answered |
-//! | `shotsink_rejections_total` | counter | `kind`: `malformed`, `forbidden`, `method_not_allowed`, `timeout`, `conflict`, `too_large`, `not_multipart`, `unsupported_type`, `internal`, `store_failed`, `unavailable`, `overloaded` | callbacks refused, by why |
+//! | `shotsink_rejections_total` | counter | `kind`: `malformed`, `forbidden`, `method_not_allowed`, `timeout`, `conflict`, `too_large`, `not_multipart`, `unsupported_type`, `internal`, `store_failed`, `unavailable`, `overloaded`, `refused` | callbacks refused, by why |
 //! | `shotsink_callback_duration_seconds` | histogram | `outcome` (as above) | from the request's arrival to its answer (before a refused body's drain) |
 //! | `shotsink_stored_bytes_total` | counter | | bytes of the captures stored |
 //! | `shotsink_budget_wait_seconds` | histogram | | time a callback waited for memory budget, when it had to wait |

@@ -106,8 +106,9 @@ pub struct ExistingCapture {
     /// store could not say.
     pub size: Option<u64>,
     /// The stored capture's SHA-256, lowercase hex, when it was stored with
-    /// [`metadata`](crate::CaptureSinkBuilder::metadata) and the store
-    /// keeps user metadata.
+    /// [`metadata`](crate::CaptureSinkBuilder::metadata) in one put (a
+    /// multipart upload declares its metadata before the hash is known)
+    /// and the store keeps user metadata.
     pub sha256: Option<String>,
     /// The stored image's width in pixels, known as `sha256` is.
     pub width: Option<u32>,

@@ -124,6 +124,7 @@ impl fmt::Debug for Rejection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Rejection")
             .field("kind", &self.kind)
+            .field("status", &self.status())
             .field("reason", &self.reason)
             .field("source", &self.source.as_ref().map(|s| s.to_string()))
             .finish()

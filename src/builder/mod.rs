@@ -92,7 +92,7 @@ impl CaptureSinkBuilder {
     /// Asks `authorizer` (your app) before each verified capture is
     /// stored, whether it may be and under which prefix: see
     /// [`authorize`](crate::authorize). Never asked for a stranger's
-    /// callback, nor for a render failure.
+    /// callback, nor for a render failure reported before the file.
     pub fn authorizer(mut self, authorizer: impl Authorizer) -> Self {
         self.authorizer = Some(Arc::new(authorizer));
         self
@@ -232,6 +232,14 @@ impl CaptureSinkBuilder {
             attributes: Arc::new(self.attributes),
             tasks: tokio_util::task::TaskTracker::new(),
         };
+        let authorize = self.authorizer.map(|authorizer| {
+            Gate::new(
+                authorizer,
+                self.authorize_timeout,
+                self.authorize_concurrency,
+                &self.staging_prefix,
+            )
+        });
         Ok(CaptureSink::from_config(Config {
             secrets: Secrets {
                 fixed: self.secrets,
@@ -247,13 +255,7 @@ impl CaptureSinkBuilder {
             links: self.links,
             #[cfg(feature = "notify")]
             notifier: self.notifier,
-            authorize: self.authorizer.map(|authorizer| {
-                Gate::new(
-                    authorizer,
-                    self.authorize_timeout,
-                    self.authorize_concurrency,
-                )
-            }),
+            authorize,
             budget: Arc::new(budget),
         }))
     }

@@ -15,6 +15,8 @@ use crate::{BoxError, ConfigError, Format};
 
 /// The most bytes of the app's answer read.
 const MAX_ANSWER_BYTES: usize = 4096;
+/// The largest answer kept in the cache: a usable allowance is smaller.
+const CACHED_ANSWER_BYTES: usize = 1536;
 
 /// Asks your app, by a signed `POST` of
 /// `{"token", "format", "received_at"}` to its URL, whether a verified
@@ -28,7 +30,8 @@ const MAX_ANSWER_BYTES: usize = 4096;
 ///   is an error: the sender is answered 503 and retries.
 ///
 /// Answers (2xx and 4xx) are kept for [`cache_ttl`](Self::cache_ttl) per
-/// token and format, so a re-delivery or a burst for one token asks once.
+/// token and format (10,000 at most), so a re-delivery within that time
+/// asks no more; callbacks for one token arriving together may each ask.
 /// The headers are `webhook-id` (`auth_` and 32 hex digits),
 /// `webhook-timestamp` and `webhook-signature`, checked by any Standard
 /// Webhooks library with the same `whsec_` secret.
@@ -154,15 +157,22 @@ impl HttpAuthorizer {
             .map_err(reqwest::Error::without_url)?;
         let status = response.status();
         let mut answer = Vec::new();
+        let mut cut = false;
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(reqwest::Error::without_url)?
         {
-            answer.extend_from_slice(&chunk);
-            if answer.len() > MAX_ANSWER_BYTES {
-                return Err(format!("the app's answer is over {MAX_ANSWER_BYTES} bytes").into());
+            let room = MAX_ANSWER_BYTES - answer.len();
+            answer.extend_from_slice(&chunk[..chunk.len().min(room)]);
+            if chunk.len() >= room {
+                // A refusal's page may be long: its first line is enough.
+                cut = true;
+                break;
             }
+        }
+        if cut && status.is_success() {
+            return Err(format!("the app's 2xx body is over {MAX_ANSWER_BYTES} bytes").into());
         }
         let decided = if status.is_success() {
             let allowance: Allowance = match answer.iter().all(u8::is_ascii_whitespace) {
@@ -187,7 +197,11 @@ impl HttpAuthorizer {
         } else {
             return Err(format!("the app answered {status}").into());
         };
-        self.keep(key, &decided);
+        // An answer too large to be usable is not kept (nor, then, worth
+        // its memory).
+        if answer.len() <= CACHED_ANSWER_BYTES {
+            self.keep(key, &decided);
+        }
         Ok(decided)
     }
 }

@@ -177,12 +177,15 @@ impl NotifierBuilder {
             stop: CancellationToken::new(),
             abort: CancellationToken::new(),
             tasks: TaskTracker::new(),
+            heartbeat: std::sync::Mutex::new(None),
+            quiet: CancellationToken::new(),
         });
         let worker = delivery::run(Arc::clone(&shared), jobs);
         shared.tasks.spawn_on(worker, &runtime);
         if let Some(journal) = self.journal {
             let beat = super::recovery::beat(Arc::clone(&shared), journal.clone());
-            shared.tasks.spawn_on(beat, &runtime);
+            let beat = runtime.spawn(beat);
+            *shared.heartbeat.lock().unwrap_or_else(|e| e.into_inner()) = Some(beat);
             let recovery = super::recovery::run(Arc::clone(&shared), journal);
             shared.tasks.spawn_on(recovery, &runtime);
         }

@@ -59,6 +59,10 @@ pub(super) struct Shared {
     pub(super) abort: CancellationToken,
     /// The worker, the recovery and every delivery.
     pub(super) tasks: TaskTracker,
+    /// The heartbeat, which goes on until the deliveries have ended.
+    pub(super) heartbeat: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+    /// Cancelled once the deliveries have ended: the heartbeat stops.
+    pub(super) quiet: CancellationToken,
 }
 
 impl Shared {

@@ -211,6 +211,7 @@ impl Drop for Inner {
         self.shared.stop.cancel();
         if self.shared.journal.is_some() {
             self.shared.abort.cancel();
+            self.shared.quiet.cancel();
         }
     }
 }
@@ -360,6 +361,15 @@ impl Notifier {
             }
             shared.abort.cancel();
             shared.tasks.wait().await;
+        }
+        shared.quiet.cancel();
+        let heartbeat = shared
+            .heartbeat
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(heartbeat) = heartbeat {
+            let _ = heartbeat.await;
         }
         if let Some(journal) = &shared.journal
             && let Err(error) = journal.end().await

@@ -18,19 +18,21 @@ use super::counters;
 use super::delivery::{Job, Shared};
 use super::journal::{EventLog, EventLogError, EventState};
 
-/// Renews the lease until the shutdown begins.
+/// Renews the lease until the deliveries have ended (the shutdown's
+/// deadline included), so that no one takes over events still being
+/// delivered.
 pub(super) async fn beat(shared: Arc<Shared>, journal: EventLog) {
     let every = journal.lease() / 4;
     loop {
         let renewed = tokio::select! {
-            () = shared.abort.cancelled() => break,
+            () = shared.quiet.cancelled() => break,
             renewed = journal.beat() => renewed,
         };
         if let Err(error) = renewed {
             tracing::warn!(%error, "the event journal's lease could not be renewed");
         }
         tokio::select! {
-            () = shared.stop.cancelled() => break,
+            () = shared.quiet.cancelled() => break,
             () = tokio::time::sleep(every) => {}
         }
     }
@@ -53,6 +55,11 @@ struct Memory {
 pub(super) async fn run(shared: Arc<Shared>, journal: EventLog) {
     let every = journal.lease() / 4;
     let mut memory = Memory::default();
+    // The first scan judges others on the store's clock, which this
+    // process's own heartbeat gives.
+    if let Err(error) = journal.beat().await {
+        tracing::warn!(%error, "the event journal's lease could not be taken");
+    }
     loop {
         tokio::select! {
             () = shared.abort.cancelled() => break,

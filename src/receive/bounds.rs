@@ -2,7 +2,7 @@
 //! (idle, minimum rate, secret deadline), and why a body was cut short.
 
 use std::fmt;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -71,21 +71,37 @@ impl fmt::Display for BodyError {
 impl std::error::Error for BodyError {}
 
 /// Bytes handed to the parser since it last yielded something (a field or
-/// a piece of one); the pipeline resets it on each.
+/// a piece of one), which the pipeline resets on each; and time the sink
+/// spent waiting on its own (for the app), which the client's clocks must
+/// not count.
 #[derive(Debug, Default)]
-pub(crate) struct Progress(AtomicUsize);
+pub(crate) struct Progress {
+    handed: AtomicUsize,
+    paused_nanos: AtomicU64,
+}
 
 impl Progress {
     /// The parser yielded something.
     pub(crate) fn made(&self) {
-        self.0.store(0, Ordering::Relaxed);
+        self.handed.store(0, Ordering::Relaxed);
     }
 
     pub(super) fn since(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
+        self.handed.load(Ordering::Relaxed)
     }
 
     pub(super) fn handed(&self, n: usize) {
-        self.0.fetch_add(n, Ordering::Relaxed);
+        self.handed.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// The sink waited `paused` on its own, not reading the body.
+    pub(crate) fn paused(&self, paused: std::time::Duration) {
+        let nanos = u64::try_from(paused.as_nanos()).unwrap_or(u64::MAX);
+        self.paused_nanos.fetch_add(nanos, Ordering::Relaxed);
+    }
+
+    /// The pauses since the last call, taken.
+    pub(super) fn take_paused(&self) -> std::time::Duration {
+        std::time::Duration::from_nanos(self.paused_nanos.swap(0, Ordering::Relaxed))
     }
 }

@@ -126,7 +126,13 @@ impl Context {
             format,
             received_at: self.received_at,
         };
-        gate.ask(request).await
+        // While the app thinks, the callback keeps only what it holds, and
+        // the client's clocks stand still.
+        self.account.shrink();
+        let started = tokio::time::Instant::now();
+        let answer = gate.ask(request).await;
+        self.progress.paused(started.elapsed());
+        answer
     }
 
     /// The pixel limit.

@@ -28,8 +28,8 @@ pub(super) async fn existing(config: &Config, existing: &mut ExistingCapture) {
             .get(&Attribute::Metadata(name.to_owned().into()))
             .map(|value| value.as_ref().to_owned())
     };
-    existing.sha256 =
-        metadata("sha256").filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()));
+    existing.sha256 = metadata("sha256")
+        .filter(|h| h.len() == 64 && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')));
     existing.width = metadata("width").and_then(|w| w.parse().ok());
     existing.height = metadata("height").and_then(|h| h.parse().ok());
 }

@@ -159,6 +159,11 @@ impl Stream for BodyReader {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
+        let paused = this.progress.take_paused();
+        if let Some(since) = this.waiting_since.as_mut() {
+            // The sink's own wait is not the client's silence.
+            *since = (*since + paused).min(Instant::now());
+        }
         loop {
             if this.done {
                 return Poll::Ready(None);

@@ -211,3 +211,51 @@ fn a_zero_timeout_or_concurrency_is_refused() {
             .contains("authorize_concurrency")
     );
 }
+
+#[tokio::test]
+async fn a_held_file_refused_by_the_app_is_dropped_and_nothing_is_stored() {
+    let store = memory();
+    let (builder, asked) = asking(store.clone(), |_| {
+        Ok(Authorization::refuse(
+            StatusCode::NOT_FOUND,
+            "unknown capture",
+        ))
+    });
+    let sink = builder.build().unwrap();
+    let held = callback_file_first("Held1", "png", fixture("capture.png"));
+    let (status, _, text) = send(&sink, &held).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{text}");
+    assert_eq!(asked.load(Ordering::SeqCst), 1);
+    assert!(all_keys(store.as_ref()).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_staged_file_goes_under_the_app_s_prefix_or_is_aborted_when_refused() {
+    let s3 = S3Server::start().await;
+    let store = s3.store();
+    let (builder, asked) = asking(store.clone(), |request| match request.token.as_str() {
+        "StagedYes" => Ok(Authorization::allow().with_prefix("tenant-9")),
+        _ => Ok(Authorization::refuse(StatusCode::FORBIDDEN, "")),
+    });
+    let sink = builder
+        .part_size(5 * MIB as u64)
+        .max_unverified_file_size(MIB as u64)
+        .early_file(shotsink::EarlyFile::Stage)
+        .build()
+        .unwrap();
+    for (token, expected) in [
+        ("StagedYes", StatusCode::OK),
+        ("StagedNo", StatusCode::FORBIDDEN),
+    ] {
+        let staged = callback_file_first(token, "pdf", large_pdf(12 * MIB));
+        let response = sink.service().oneshot(chunked(&staged)).await.unwrap();
+        assert_eq!(response.status(), expected, "{token}");
+    }
+    sink.background_done().await;
+    assert_eq!(asked.load(Ordering::SeqCst), 2);
+    assert_eq!(
+        all_keys(store.as_ref()).await,
+        vec![format!("tenant-9/{}", key_today("StagedYes", "pdf"))]
+    );
+    assert!(s3.upload_leftovers().is_empty());
+}
