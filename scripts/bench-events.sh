@@ -11,7 +11,7 @@
 # the store.
 n=${1:-2000}
 source "$(dirname "$0")/bench-common.sh"
-cargo build --release --features server --bin shotsink >/dev/null
+cargo build --release -p shotsink-server >/dev/null
 "$bin/hook" --addr 127.0.0.1:8000 > "$work/hook.out" & hook=$!; pids+=("$hook"); wait_port 8000
 
 cat > "$work/off.toml" <<TOML

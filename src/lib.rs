@@ -106,7 +106,6 @@
 //! | `test-util` | callback builders and a local capture service, [`testing`] |
 //! | `metrics` | metrics through the `metrics` facade (below) |
 //! | `notify` | signed notifications to your app (Standard Webhooks), [`notify`] |
-//! | `server` | the `shotsink` binary (all of the above but `actix`, `client`, `test-util`) |
 //!
 //! `LocalFileSystem` and `InMemory` are always available.
 //!
@@ -114,7 +113,7 @@
 //!
 //! With the `metrics` feature the sink reports through the
 //! [`metrics`](https://docs.rs/metrics) facade, to whatever exporter the
-//! application installs (the `shotsink` server serves Prometheus text on
+//! application installs (the `shotsink` server, crate `shotsink-server`, serves Prometheus text on
 //! `/metrics`):
 //!
 //! | name | type | labels | what |

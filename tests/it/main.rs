@@ -31,5 +31,3 @@ mod storage;
 mod actix;
 #[cfg(feature = "client")]
 mod roundtrip;
-#[cfg(feature = "server")]
-mod server;

@@ -37,10 +37,15 @@ pub const BOUNDARY: &str = "shotsink-test-boundary-d1b4";
 /// The size of the chunks a [`chunked`] request's body arrives in.
 pub const CHUNK: usize = 64 * 1024;
 
+/// A file of the repository's `tests/fixtures` (from the library's tests
+/// or the server crate's, which include these helpers).
 pub fn fixture(name: &str) -> Bytes {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(name);
+    let crate_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let dir = match crate_dir.join("tests/fixtures").is_dir() {
+        true => crate_dir.join("tests/fixtures"),
+        false => crate_dir.join("../tests/fixtures"),
+    };
+    let path = dir.join(name);
     Bytes::from(std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
 }
 

@@ -34,7 +34,7 @@ fn validate(python: &str, events: &[serde_json::Value]) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("events.json");
     std::fs::write(&file, serde_json::to_vec(events).unwrap()).unwrap();
-    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/docs/event.schema.json");
+    let schema = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/event.schema.json");
     let code = "import json, sys, jsonschema\n\
         schema = json.load(open(sys.argv[1]))\n\
         jsonschema.Draft202012Validator.check_schema(schema)\n\

@@ -176,7 +176,8 @@ pub fn free_port() -> u16 {
 /// The fenced blocks of `lang` in the README, in order.
 pub fn readme_blocks(lang: &str) -> Vec<String> {
     let readme =
-        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md"))
+            .unwrap();
     let fence = format!("```{lang}\n");
     readme
         .split(&fence)
