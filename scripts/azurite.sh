@@ -2,7 +2,7 @@
 # Starts Azurite (the Azure Storage emulator, npm package `azurite`) on
 # 127.0.0.1:10000 with a `captures` container, for the backend suite's
 # Azure run. Installs it under .azurite/ on first use. Prints the endpoint;
-# `export SHOTSINK_AZURITE=http://127.0.0.1:10000` makes `cargo test` run
+# `export TEST_AZURITE=http://127.0.0.1:10000` makes `cargo test` run
 # (and require) the Azure backend.
 set -euo pipefail
 cd "$(dirname "$0")/.."

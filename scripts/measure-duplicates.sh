@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
 bash scripts/moto.sh >/dev/null
-export SHOTSINK_PYTHON=$PWD/.moto/python
+export TEST_PYTHON=$PWD/.moto/python
 total_events=0 total_dups=0 total_answered=0
 for i in $(seq 1 "$runs"); do
   line=$(cargo test --quiet --all-features --test it -- \

@@ -7,8 +7,8 @@
 # (moto 5.1 or later); otherwise installs them into a virtual environment
 # under .moto/ on first use (outside the system Python, which PEP 668 may
 # close to pip). Writes .moto/python, which runs that interpreter. Prints
-# the endpoint; `export SHOTSINK_MOTO=http://127.0.0.1:5000
-# SHOTSINK_PYTHON=$PWD/.moto/python` makes `cargo test` run (and require)
+# the endpoint; `export TEST_MOTO=http://127.0.0.1:5000
+# TEST_PYTHON=$PWD/.moto/python` makes `cargo test` run (and require)
 # the moto backend and the Python receivers. moto keeps everything in
 # memory: stopping it (`kill "$(cat .moto/moto.pid)"`) empties the bucket.
 set -euo pipefail

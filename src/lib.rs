@@ -116,21 +116,7 @@
 //! application installs (the `shotsink` server, crate `shotsink-server`, serves Prometheus text on
 //! `/metrics`):
 //!
-//! | name | type | labels | what |
-//! |---|---|---|---|
-//! | `shotsink_callbacks_total` | counter | `outcome`: `stored`, `already_stored`, `render_failed`, `rejected` | callbacks answered |
-//! | `shotsink_rejections_total` | counter | `kind`: `malformed`, `forbidden`, `method_not_allowed`, `timeout`, `conflict`, `too_large`, `not_multipart`, `unsupported_type`, `internal`, `store_failed`, `unavailable`, `overloaded`, `refused` | callbacks refused, by why |
-//! | `shotsink_callback_duration_seconds` | histogram | `outcome` (as above) | from the request's arrival to its answer (before a refused body's drain) |
-//! | `shotsink_stored_bytes_total` | counter | | bytes of the captures stored |
-//! | `shotsink_budget_wait_seconds` | histogram | | time a callback waited for memory budget, when it had to wait |
-//! | `shotsink_admission_refused_total` | counter | | callbacks refused because no budget came free within `admission_timeout` (503) |
-//! | `shotsink_buffered_bytes` | gauge | | body bytes the sink holds across all callbacks, set as each callback starts and ends |
-//! | `shotsink_store_errors_total` | counter | `write`: `before_visible`, `unconfirmed` | object-store failures: before the write that makes a capture visible (nothing stored), or of that write itself (unknown) |
-//! | `shotsink_uploads_aborted_total` | counter | | multipart uploads aborted (a check failed, the store failed, the request was dropped) |
-//! | `shotsink_notifications_total` | counter | `result`: `delivered`, `dead_lettered`, `left_in_journal` (undelivered at a shutdown, for the next process); for events held in memory only (`Notifier::notify`, or no journal) `dropped_queue_full`, `dropped_after_retries`, `dropped_at_shutdown` | events of `shotsink::notify` (feature `notify`) |
-//! | `shotsink_notification_attempts_total` | counter | `result`: `ok`, `failed` | notification HTTP attempts (`failed`: any answer but a 2xx, redirects included, a timeout, a refused connection) |
-//! | `shotsink_notifications_pending` | gauge | | events this process holds undelivered (queued, in flight or waiting for a retry) |
-//! | `shotsink_notifications_oldest_pending_seconds` | gauge | | the age of the oldest of them, set every quarter of the lease |
+#![doc = include_str!("../docs/metrics.md")]
 #![warn(
     clippy::all,
     clippy::dbg_macro,

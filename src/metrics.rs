@@ -1,27 +1,14 @@
 //! What the sink reports through the `metrics` facade, with the `metrics`
-//! feature (the crate documentation's "Metrics" section and the README
-//! list the same table): plug in any exporter; the `shotsink` server serves
-//! Prometheus text on `/metrics`. Without the feature every call here
-//! compiles to nothing.
-//!
-//! | name | type | labels | what |
-//! |---|---|---|---|
-//! | `shotsink_callbacks_total` | counter | `outcome`: `stored`, `already_stored`, `render_failed`, `rejected` | callbacks answered |
-//! | `shotsink_rejections_total` | counter | `kind`: `malformed`, `forbidden`, `method_not_allowed`, `timeout`, `conflict`, `too_large`, `not_multipart`, `unsupported_type`, `internal`, `store_failed`, `unavailable`, `overloaded` | callbacks refused, by why |
-//! | `shotsink_callback_duration_seconds` | histogram | `outcome` (as above) | from the request's arrival to its answer (before a refused body's drain) |
-//! | `shotsink_stored_bytes_total` | counter | | bytes of the captures stored |
-//! | `shotsink_budget_wait_seconds` | histogram | | time a callback waited for memory budget, when it had to wait |
-//! | `shotsink_admission_refused_total` | counter | | callbacks refused because no budget came free within `admission_timeout` (503) |
-//! | `shotsink_buffered_bytes` | gauge | | body bytes the sink holds across all callbacks, set as each callback starts and ends |
-//! | `shotsink_store_errors_total` | counter | `write`: `before_visible`, `unconfirmed` | object-store failures: before the write that makes a capture visible (nothing stored), or of that write itself (unknown) |
-//! | `shotsink_uploads_aborted_total` | counter | | multipart uploads aborted (a check failed, the store failed, the request was dropped) |
-//! | `shotsink_notifications_total` | counter | `result`: `delivered`, `dropped_queue_full`, `dropped_after_retries`, `dropped_at_shutdown` | events of `shotsink::notify` (feature `notify`) |
-//! | `shotsink_notification_attempts_total` | counter | `result`: `ok`, `failed` | notification HTTP attempts |
-//! | `shotsink_notifications_pending` | gauge | | events queued or being delivered |
+//! feature: every name and label in one place, listed for users in
+//! `docs/metrics.md` (the crate documentation's "Metrics" section includes
+//! it; a test below keeps the two in step). Without the feature every call
+//! here compiles to nothing.
 
 use std::time::Duration;
 
-use crate::{Outcome, Rejection, RejectionKind};
+#[cfg(feature = "metrics")]
+use crate::RejectionKind;
+use crate::{Outcome, Rejection};
 
 /// A callback answered: its outcome, how long it took, the bytes stored.
 pub(crate) fn callback(result: &Result<Outcome, Rejection>, elapsed: Duration) {
@@ -105,5 +92,32 @@ fn kind_label(kind: RejectionKind) -> &'static str {
         RejectionKind::StoreFailed => "store_failed",
         RejectionKind::Unavailable => "unavailable",
         RejectionKind::Overloaded => "overloaded",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every metric the code names is in the users' table, and the other
+    /// way round.
+    #[test]
+    fn the_table_lists_exactly_the_metrics_the_code_reports() {
+        let table = include_str!("../docs/metrics.md");
+        let code = [
+            include_str!("metrics.rs"),
+            include_str!("notify/counters.rs"),
+        ]
+        .concat();
+        let names = |text: &str, marker: &str| -> std::collections::BTreeSet<String> {
+            text.split(marker)
+                .skip(1)
+                .filter_map(|rest| rest.split(['"', '`']).next())
+                .filter(|name| name.starts_with("shotsink_") && !name.contains(' '))
+                .map(str::to_owned)
+                .collect()
+        };
+        let reported = names(&code, "!(\"");
+        let listed = names(table, "| `");
+        assert!(reported.len() >= 10, "{reported:?}");
+        assert_eq!(reported, listed);
     }
 }

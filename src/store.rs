@@ -52,8 +52,14 @@ use crate::ConfigError;
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
 use crate::Presigner;
 
-/// Opens the store a URL (or a plain directory path) names; see the
-/// [module documentation](self) for the forms and options.
+/// Opens the store a URL (or a plain directory path) names: a directory
+/// (`./captures`, `/var/captures`, created if missing) or `file:///…` as a
+/// `LocalFileSystem` with `fsync`, `memory://`, `s3://bucket[/prefix]`
+/// (feature `aws`, `AWS_*` variables as `AmazonS3Builder::from_env`),
+/// `gs://bucket[/prefix]` (`gcp`, `GOOGLE_*`), `az://container[/prefix]`
+/// (`azure`, `AZURE_*`). `options` are the cloud builders' keys
+/// (`aws_endpoint`, `aws_region`, the SSE keys, …, and `acl` for S3) and
+/// win over the environment; a path after the bucket becomes a prefix.
 pub fn store_from_url<I, K, V>(
     location: &str,
     options: I,

@@ -6,7 +6,7 @@
 //! [`CaptureSink::layer`] / [`Capture::layer`] (the middleware form, in
 //! front of your handler). Rejections (a wrong secret, a wrong type, a
 //! limit, a store failure) are answered by `Capture` itself, with the
-//! [`Rejection`](crate::Rejection) in the response extensions; the answer
+//! [`Rejection`] in the response extensions; the answer
 //! can be replaced with [`Capture::on_rejection`].
 //!
 //! # Example

@@ -21,8 +21,9 @@ mod tests;
 
 pub(crate) use schema::{Config, LogConfig, LogFormat, NotifyConfig};
 
-/// The variables of the examples, and the key each sets.
-const LEGACY: [(&str, &str); 5] = [
+/// The short forms, the same as the examples' variables: part of the
+/// interface (the README lists them), each with the key it sets.
+const SHORT_FORMS: [(&str, &str); 5] = [
     ("SHOTSINK_STORE", "store.url"),
     ("SHOTSINK_ADDR", "listen"),
     ("SHOTSINK_SECRET", "secrets.values"),
@@ -30,16 +31,8 @@ const LEGACY: [(&str, &str); 5] = [
     ("SHOTSINK_MAX_BUFFERED", "limits.max_buffered_bytes"),
 ];
 
-/// Variables that are not settings.
-const NOT_SETTINGS: [&str; 6] = [
-    "SHOTSINK_CONFIG",
-    // Read by the test suite, never by the server.
-    "SHOTSINK_AZURITE",
-    "SHOTSINK_MOTO",
-    "SHOTSINK_PYTHON",
-    "SHOTSINK_LOAD",
-    "SHOTSINK_BENCH",
-];
+/// The variable that names the configuration file: not a setting.
+const NOT_SETTINGS: [&str; 1] = ["SHOTSINK_CONFIG"];
 
 /// Why a configuration cannot be used; names the key and where it came
 /// from.
@@ -103,7 +96,7 @@ impl Config {
         if let Some(toml) = toml {
             figment = figment.merge(Toml::string(toml));
         }
-        let mut legacy = Vec::new();
+        let mut short = Vec::new();
         for (name, value) in env {
             let Some(rest) = name.strip_prefix("SHOTSINK_") else {
                 continue;
@@ -111,15 +104,15 @@ impl Config {
             if NOT_SETTINGS.contains(&name.as_str()) {
                 continue;
             }
-            if let Some((_, key)) = LEGACY.iter().find(|(n, _)| *n == name) {
-                legacy.push((*key, value));
+            if let Some((_, key)) = SHORT_FORMS.iter().find(|(n, _)| *n == name) {
+                short.push((*key, value));
                 continue;
             }
             let key = rest.to_ascii_lowercase().replace("__", ".");
             figment = figment.merge((key, parse(&value)));
         }
         // The examples' variables win over everything else.
-        for (key, value) in legacy {
+        for (key, value) in short {
             figment = match key {
                 "secrets.values" => {
                     let values: Vec<String> = value

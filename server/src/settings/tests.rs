@@ -125,7 +125,6 @@ fn the_environment_wins_over_the_file() {
         ("SHOTSINK_STORE", "/tmp/shots"),
         ("SHOTSINK_MAX_FILE_SIZE", "1000"),
         ("SHOTSINK_LIMITS__IDLE_TIMEOUT", "5s"),
-        ("SHOTSINK_MOTO", "http://not-a-setting"),
     ];
     // An empty secret variable is no setting: the file's secrets stay.
     let kept = Config::from_parts(Some(FULL), env(&[("SHOTSINK_SECRET", " ")])).unwrap();

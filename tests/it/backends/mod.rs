@@ -10,9 +10,9 @@
 //!
 //! The capabilities are in `capabilities`; the backends' tests are here.
 //!
-//! Azurite runs when `SHOTSINK_AZURITE` names its blob endpoint
+//! Azurite runs when `TEST_AZURITE` names its blob endpoint
 //! (`scripts/azurite.sh` starts it; `.ci/run` does both), moto when
-//! `SHOTSINK_MOTO` names its endpoint (`scripts/moto.sh`, likewise).
+//! `TEST_MOTO` names its endpoint (`scripts/moto.sh`, likewise).
 //! Without its variable either backend is reported as not run, except
 //! under CI (`CI` set), where its test fails instead; with it, an
 //! unreachable server fails the test. Both servers keep their data between
@@ -110,14 +110,12 @@ async fn the_suite_passes_on_moto() {
 
 #[tokio::test]
 async fn the_suite_passes_on_azure() {
-    let Ok(endpoint) = std::env::var("SHOTSINK_AZURITE") else {
+    let Ok(endpoint) = std::env::var("TEST_AZURITE") else {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI must run the Azure backend: set SHOTSINK_AZURITE (scripts/azurite.sh starts Azurite)"
+            "CI must run the Azure backend: set TEST_AZURITE (scripts/azurite.sh starts Azurite)"
         );
-        eprintln!(
-            "NOT RUN: Azure backend (set SHOTSINK_AZURITE; scripts/azurite.sh starts Azurite)"
-        );
+        eprintln!("NOT RUN: Azure backend (set TEST_AZURITE; scripts/azurite.sh starts Azurite)");
         return;
     };
     let store = object_store::azure::MicrosoftAzureBuilder::new()

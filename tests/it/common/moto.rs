@@ -1,5 +1,5 @@
 //! moto's S3 server, a second S3 implementation out of process, for the
-//! tests that run against it when `SHOTSINK_MOTO` names its endpoint
+//! tests that run against it when `TEST_MOTO` names its endpoint
 //! (`scripts/moto.sh` starts it; `.ci/run` does both).
 
 use std::sync::Arc;
@@ -18,16 +18,16 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// The server `SHOTSINK_MOTO` names, under a fresh prefix. Without the
+    /// The server `TEST_MOTO` names, under a fresh prefix. Without the
     /// variable, `None` and `what` reported as not run, except under CI
     /// (`CI` set), where the test fails instead.
     pub fn from_env(what: &str) -> Option<Self> {
-        let Ok(endpoint) = std::env::var("SHOTSINK_MOTO") else {
+        let Ok(endpoint) = std::env::var("TEST_MOTO") else {
             assert!(
                 std::env::var_os("CI").is_none(),
-                "CI must run {what}: set SHOTSINK_MOTO (scripts/moto.sh starts moto)"
+                "CI must run {what}: set TEST_MOTO (scripts/moto.sh starts moto)"
             );
-            eprintln!("NOT RUN: {what} (set SHOTSINK_MOTO; scripts/moto.sh starts moto)");
+            eprintln!("NOT RUN: {what} (set TEST_MOTO; scripts/moto.sh starts moto)");
             return None;
         };
         static RUNS: AtomicUsize = AtomicUsize::new(0);

@@ -2,7 +2,7 @@
 //! `If-None-Match: *` (412 when the key exists, which `object_store`
 //! reports as `AlreadyExists`): a capture that appears after the sink's
 //! check is kept, and racing deliveries leave one whole capture. Run when
-//! `SHOTSINK_MOTO` names moto's endpoint (`scripts/moto.sh`), as the
+//! `TEST_MOTO` names moto's endpoint (`scripts/moto.sh`), as the
 //! backend suite's moto run.
 
 use std::time::Duration;

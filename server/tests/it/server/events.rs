@@ -128,7 +128,7 @@ fn barrage(
 
 /// A seed from the clock, printed so that a failure can be replayed.
 fn rng() -> impl FnMut(u64) -> u64 {
-    let seed = std::env::var("SHOTSINK_CRASH_SEED")
+    let seed = std::env::var("TEST_CRASH_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| {
@@ -137,7 +137,7 @@ fn rng() -> impl FnMut(u64) -> u64 {
                 .unwrap()
                 .as_nanos() as u64
         });
-    eprintln!("crash test seed: SHOTSINK_CRASH_SEED={seed}");
+    eprintln!("crash test seed: TEST_CRASH_SEED={seed}");
     let mut state = seed | 1;
     move |bound| {
         // xorshift64

@@ -151,17 +151,17 @@ pub fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a st
 }
 
 /// The interpreter `scripts/moto.sh` prepared (with Flask and the official
-/// `standardwebhooks` package), as `SHOTSINK_PYTHON` names it; `None` and
+/// `standardwebhooks` package), as `TEST_PYTHON` names it; `None` and
 /// `what` reported as not run without it, except under CI, which fails.
 pub fn python(what: &str) -> Option<String> {
-    match std::env::var("SHOTSINK_PYTHON") {
+    match std::env::var("TEST_PYTHON") {
         Ok(python) => Some(python),
         Err(_) => {
             assert!(
                 std::env::var_os("CI").is_none(),
-                "CI must run {what}: set SHOTSINK_PYTHON (scripts/moto.sh prepares it)"
+                "CI must run {what}: set TEST_PYTHON (scripts/moto.sh prepares it)"
             );
-            eprintln!("NOT RUN: {what} (set SHOTSINK_PYTHON; scripts/moto.sh prepares it)");
+            eprintln!("NOT RUN: {what} (set TEST_PYTHON; scripts/moto.sh prepares it)");
             None
         }
     }

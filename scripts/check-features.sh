@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Warnings nobody would see otherwise: the library checked (clippy, all
+# targets but the test suites, which need their features) with no feature
+# and with each feature alone, and the documentation of the library and
+# the server built with warnings as errors. CI runs it; so can you.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+for features in "" aws gcp azure actix client metrics notify test-util; do
+  echo "== cargo clippy -p shotsink --no-default-features --features '$features'"
+  cargo clippy --locked --quiet -p shotsink --lib --no-default-features --features "$features" -- -D warnings
+done
+echo "== cargo doc (warnings are errors)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --no-deps --all-features -p shotsink -p shotsink-server
