@@ -67,11 +67,9 @@ async fn record_capture(
             c.size,
             c.sha256.as_deref().unwrap_or("-")
         ),
-        Outcome::AlreadyStored(_) | Outcome::RenderFailed(_) => format!(
-            "{} {}",
-            outcome.token().unwrap_or("-"),
-            outcome.message().trim()
-        ),
+        Outcome::AlreadyStored(_) | Outcome::RenderFailed(_) => {
+            format!("{} {}", outcome.token().unwrap_or("-"), outcome.summary())
+        }
     };
     recorded
         .lock()

@@ -70,7 +70,7 @@ impl Format {
     /// The matchers come from the `infer` crate; PNG and WebP are held to
     /// their full signatures on top, since `infer` accepts a 4-byte PNG
     /// prefix and a WebP tag without its RIFF header.
-    pub fn sniff(head: &[u8]) -> Option<Format> {
+    pub(crate) fn sniff(head: &[u8]) -> Option<Format> {
         if infer::image::is_jpeg(head) {
             Some(Format::Jpeg)
         } else if infer::image::is_png(head) && head.starts_with(b"\x89PNG\r\n\x1a\n") {

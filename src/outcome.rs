@@ -32,12 +32,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    /// The one-line plain-text answer for the sender.
-    pub fn message(&self) -> String {
+    /// What happened, in a few words (`stored <key>`, `already stored
+    /// <key>`, `render failure acknowledged`): the sender's answer is this
+    /// line.
+    pub fn summary(&self) -> String {
         match self {
-            Outcome::Stored(s) => format!("stored {}\n", s.key),
-            Outcome::AlreadyStored(e) => format!("already stored {}\n", e.key),
-            Outcome::RenderFailed(_) => "render failure acknowledged\n".to_owned(),
+            Outcome::Stored(s) => format!("stored {}", s.key),
+            Outcome::AlreadyStored(e) => format!("already stored {}", e.key),
+            Outcome::RenderFailed(_) => "render failure acknowledged".to_owned(),
         }
     }
 

@@ -55,6 +55,26 @@ pub(crate) enum Probe {
     Invalid(&'static str),
 }
 
+impl Format {
+    /// The format `file` proves, as the sink proves it: the signature, then
+    /// the header's structure (a PNG's IHDR and its CRC, a JPEG's markers to
+    /// its frame header, a WebP's RIFF size and first chunk, an AVIF's
+    /// `ispe`, a PDF's `%PDF-d.d` and its `%%EOF` within the last KiB).
+    /// `None` for anything else: HTML after a PNG signature, SVG, GIF, a
+    /// truncated header.
+    pub fn of(file: &[u8]) -> Option<Format> {
+        match probe(file, true) {
+            Probe::Valid(Format::Pdf, _)
+                if !pdf_ends(&file[file.len().saturating_sub(PDF_TAIL)..]) =>
+            {
+                None
+            }
+            Probe::Valid(format, _) => Some(format),
+            Probe::NeedMore | Probe::Invalid(_) => None,
+        }
+    }
+}
+
 /// Probes the first bytes of a file; `complete` says the file ends there.
 pub(crate) fn probe(head: &[u8], complete: bool) -> Probe {
     let Some(format) = Format::sniff(head) else {

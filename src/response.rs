@@ -25,7 +25,7 @@ pub(crate) fn check_method(method: &str) -> Result<(), Rejection> {
 
 /// The 200 answer for an accepted callback: one line naming what happened.
 pub(crate) fn acknowledge(outcome: &Outcome) -> Response<Full<Bytes>> {
-    text(StatusCode::OK, outcome.message())
+    text(StatusCode::OK, format!("{}\n", outcome.summary()))
 }
 
 /// The sink's answer to a refused callback: its status, its reason as one

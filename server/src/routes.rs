@@ -71,7 +71,7 @@ pub(crate) fn admin_router(app: &Arc<App>, metrics_path: &str) -> Router {
 /// Runs after the sink, with its outcome (whose event the sink has
 /// recorded): answers the sender with the sink's one line.
 async fn acknowledge(Extension(outcome): Extension<Outcome>) -> Response {
-    text(StatusCode::OK, outcome.message())
+    text(StatusCode::OK, format!("{}\n", outcome.summary()))
 }
 
 async fn healthz() -> Response {

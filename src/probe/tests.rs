@@ -110,3 +110,23 @@ fn a_header_not_found_within_the_bound_is_refused() {
     assert_eq!(probe(&jpeg[..PROBE_MAX / 2], false), Probe::NeedMore);
     assert!(matches!(probe(&jpeg, false), Probe::Invalid(_)));
 }
+
+#[test]
+fn format_of_proves_what_the_sink_proves_and_nothing_weaker() {
+    for (name, format) in [
+        ("capture.png", Format::Png),
+        ("capture.jpg", Format::Jpeg),
+        ("capture.webp", Format::Webp),
+        ("capture.avif", Format::Avif),
+        ("capture.pdf", Format::Pdf),
+    ] {
+        assert_eq!(Format::of(&fixture(name)), Some(format), "{name}");
+    }
+    let mut polyglot = b"\x89PNG\r\n\x1a\n".to_vec();
+    polyglot.extend_from_slice(b"<html><script>alert(1)</script></html>");
+    assert_eq!(Format::of(&polyglot), None);
+    let pdf = fixture("capture.pdf");
+    let cut = &pdf[..pdf.len() - PDF_TAIL];
+    assert_eq!(Format::of(cut), None, "a pdf without its end");
+    assert_eq!(Format::of(b""), None);
+}

@@ -158,14 +158,15 @@ impl Context {
     }
 }
 
-/// The upload, if `result` holds; otherwise the upload is aborted and the
-/// rejection returned.
-pub(super) async fn or_abort(
+/// The upload with `result`'s value, if it holds; otherwise the upload is
+/// aborted and the rejection returned: "abort, then return the error",
+/// written once.
+pub(super) async fn or_abort<T>(
     upload: Upload,
-    result: Result<(), Rejection>,
-) -> Result<Upload, Rejection> {
+    result: Result<T, Rejection>,
+) -> Result<(Upload, T), Rejection> {
     match result {
-        Ok(()) => Ok(upload),
+        Ok(value) => Ok((upload, value)),
         Err(rejection) => {
             upload.abort().await;
             Err(rejection)

@@ -9,6 +9,9 @@ use tokio_util::task::TaskTracker;
 
 use crate::budget::Tracked;
 
+/// How long an abort waits for the parts in flight to end.
+const PART_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);
+
 pub(super) struct Multipart {
     /// Only ever reached through `get_mut` (never locked): the mutex is
     /// there to make `Upload` `Sync`, which `dyn MultipartUpload` is not.
@@ -62,9 +65,16 @@ impl Multipart {
         self.upload().complete().await
     }
 
-    /// Cancels the parts in flight and aborts the upload.
+    /// Lets the parts in flight end (for at most [`PART_DRAIN`], then
+    /// cancels the rest), then aborts the upload. A part cancelled while its
+    /// request is in the store's hands may still be written after an abort
+    /// (S3 says as much), and stay as a leftover; one that ended cannot.
     pub(super) async fn abort(mut self, key: Path) {
         crate::metrics::upload_aborted();
+        let drained = async { while self.parts.join_next().await.is_some() {} };
+        if tokio::time::timeout(PART_DRAIN, drained).await.is_err() {
+            tracing::debug!(%key, "parts still in flight at the abort; cancelled");
+        }
         self.parts.shutdown().await;
         match self.upload().abort().await {
             Ok(()) => tracing::debug!(%key, "multipart upload aborted"),

@@ -177,7 +177,7 @@ async fn check(cb: Generated, part_size: u64) -> Result<(), TestCaseError> {
             .get(&Attribute::ContentType)
             .map(|v| v.to_string());
         let bytes = got.bytes().await.unwrap();
-        let format = Format::sniff(&bytes[..bytes.len().min(256)]);
+        let format = Format::of(&bytes);
         prop_assert!(format.is_some(), "stored bytes are no accepted format");
         let format = format.unwrap();
         prop_assert!(

@@ -1,95 +1,13 @@
-//! Finishing a verified callback's file: every outcome is built here, once.
+//! Finishing a verified callback's file, whatever state it is in.
 
-use object_store::PutResult;
-use object_store::path::Path;
-
+use super::placed::{Placed, whole};
 use super::{FileState, staged};
-use crate::probe::Dimensions;
 use crate::receive::context::{Context, or_abort};
-use crate::receive::reject::{conflict, missing, store_error, unconfirmed};
+use crate::receive::reject::missing;
 use crate::receive::sniff;
 use crate::receive::verify::Verified;
-use crate::upload::{FinishError, Upload};
-use crate::{
-    ExistingCapture, Format, OnExisting, Outcome, Rejection, RejectionKind, StoredCapture,
-};
-
-/// Where a verified capture goes.
-pub(super) struct Placed {
-    pub(super) key: Path,
-    pub(super) token: String,
-    pub(super) format: Format,
-    pub(super) dims: Option<Dimensions>,
-}
-
-impl Placed {
-    pub(super) fn already_stored(self) -> Outcome {
-        Outcome::AlreadyStored(ExistingCapture {
-            key: self.key,
-            token: self.token,
-            format: self.format,
-            size: None,
-            sha256: None,
-            width: None,
-            height: None,
-            url: None,
-        })
-    }
-
-    /// The outcome of a write that made the capture visible; the store's
-    /// tag and version when the write was to the key itself.
-    pub(super) fn stored(
-        self,
-        size: u64,
-        sha256: Option<String>,
-        put: Option<PutResult>,
-    ) -> Outcome {
-        let (e_tag, version) = put.map_or((None, None), |put| (put.e_tag, put.version));
-        Outcome::Stored(StoredCapture {
-            key: self.key,
-            token: self.token,
-            format: self.format,
-            size,
-            sha256,
-            e_tag,
-            version,
-            width: self.dims.map(|d| d.width),
-            height: self.dims.map(|d| d.height),
-            url: None,
-        })
-    }
-
-    /// Maps a failed final write: an object that appeared at the key
-    /// meanwhile is the overwrite policy's business, anything else a store
-    /// failure, worded by what is known of the write.
-    pub(super) fn failed(
-        self,
-        error: FinishError,
-        policy: OnExisting,
-    ) -> Result<Outcome, Rejection> {
-        match (error.already_exists(), policy) {
-            (true, OnExisting::KeepFirst) => Ok(self.already_stored()),
-            (true, _) => Err(conflict(&self.key)),
-            (false, _) => Err(match error {
-                FinishError::Aborted(error) => store_error(error),
-                FinishError::Unconfirmed(error) => unconfirmed(error),
-            }),
-        }
-    }
-}
-
-/// The upload, if the file ended as its format requires (a PDF's `%%EOF`
-/// near its end); otherwise it is aborted and the callback refused.
-pub(super) async fn whole(upload: Upload) -> Result<Upload, Rejection> {
-    if upload.ends_whole() {
-        return Ok(upload);
-    }
-    let refused = Rejection::new(
-        RejectionKind::UnsupportedType,
-        "pdf without %%EOF within its last KiB",
-    );
-    or_abort(upload, Err(refused)).await
-}
+use crate::upload::Upload;
+use crate::{Format, Outcome, Rejection};
 
 /// Makes the verified callback's file visible at its key, or says why not.
 /// Needs the proof that the secret was verified.
@@ -134,7 +52,7 @@ pub(in crate::receive) async fn finish(
             // The held bytes move into the upload, which counts them itself.
             tracked.hand_over();
             let written = ctx.write(&mut upload, chunks, None).await;
-            let upload = or_abort(upload, written).await?;
+            let (upload, ()) = or_abort(upload, written).await?;
             complete(ctx, upload, placed).await
         }
         FileState::Staged { upload, format } => {

@@ -65,7 +65,7 @@ async fn stage(
     // The held bytes move into the upload, which counts them itself.
     tracked.hand_over();
     let written = ctx.write(&mut upload, chunks, Some(field)).await;
-    let upload = or_abort(upload, written).await?;
+    let (upload, ()) = or_abort(upload, written).await?;
     Ok(FileState::Staged { upload, format })
 }
 

@@ -25,6 +25,7 @@ use crate::{Format, Rejection};
 
 mod finish;
 mod hold;
+mod placed;
 mod staged;
 
 pub(super) use finish::finish;
@@ -129,6 +130,6 @@ async fn stream(
     let mut upload = ctx.upload(key, file, Some(token));
     upload.add_metadata(placement.metadata);
     let written = ctx.write(&mut upload, head, Some(field)).await;
-    let upload = or_abort(upload, written).await?;
+    let (upload, ()) = or_abort(upload, written).await?;
     Ok(FileState::Streaming { upload, format })
 }

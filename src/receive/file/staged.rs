@@ -4,8 +4,9 @@
 use object_store::path::Path;
 use object_store::{CopyMode, CopyOptions, ObjectStore, ObjectStoreExt};
 
-use super::finish::Placed;
+use super::placed::{Placed, whole};
 use crate::receive::context::Context;
+use crate::receive::context::or_abort;
 use crate::receive::sniff;
 use crate::upload::{FinishError, Upload};
 use crate::{Format, Outcome, Rejection, RejectionKind};
@@ -19,34 +20,24 @@ pub(super) async fn complete(
     token: String,
     declared: Option<Format>,
 ) -> Result<Outcome, Rejection> {
-    let placement = match ctx.place(&token, format).await {
-        Ok(placement) => placement,
-        Err(rejection) => {
-            upload.abort().await;
-            return Err(rejection);
-        }
+    // The declared format, then the app: either refusing aborts the upload.
+    let placement = match declared.map_or(Ok(()), |d| sniff::check_declared(d, format)) {
+        Ok(()) => ctx.place(&token, format).await,
+        Err(rejection) => Err(rejection),
     };
+    let (upload, placement) = or_abort(upload, placement).await?;
     let placed = Placed {
         key: placement.key(ctx.key(&token, format)),
         token,
         format,
         dims: upload.file().dims,
     };
-    let upload = super::finish::whole(upload).await?;
-    let checked = match declared.map(|d| sniff::check_declared(d, format)) {
-        Some(Err(rejection)) => Err(rejection),
-        _ => ctx.already_stored(&placed.key).await,
-    };
-    match checked {
-        Ok(false) => {}
-        Ok(true) => {
-            upload.abort().await;
-            return Ok(placed.already_stored());
-        }
-        Err(rejection) => {
-            upload.abort().await;
-            return Err(rejection);
-        }
+    let upload = whole(upload).await?;
+    let existing = ctx.already_stored(&placed.key).await;
+    let (upload, existing) = or_abort(upload, existing).await?;
+    if existing {
+        upload.abort().await;
+        return Ok(placed.already_stored());
     }
     // Completion, copy and clean-up run as a task of their own, so a
     // request dropped midway (the client went away) cannot leave the

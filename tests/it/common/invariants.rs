@@ -81,7 +81,7 @@ pub async fn check_input(config: u8, body: Bytes) -> Result<(), String> {
             .get(&Attribute::ContentType)
             .map(|v| v.to_string());
         let bytes = got.bytes().await.map_err(|e| e.to_string())?;
-        let Some(format) = Format::sniff(&bytes[..bytes.len().min(256)]) else {
+        let Some(format) = Format::of(&bytes) else {
             return Err(format!("stored bytes at {key} are no accepted format"));
         };
         if !key.ends_with(&format!(".{}", format.extension())) {

@@ -137,7 +137,7 @@ async fn in_endpoint_form_the_response_carries_the_outcome_or_the_rejection() {
     }
     assert_eq!(
         body_text(response).await,
-        outcome.as_ref().unwrap().message()
+        format!("{}\n", outcome.as_ref().unwrap().summary())
     );
 
     // Already stored (the first is kept).
