@@ -44,7 +44,7 @@ pub enum RejectionKind {
     Overloaded,
     /// The sink could not finish for a reason of its own (500).
     Internal,
-    /// The app's [`Authorizer`](crate::Authorizer) refused the capture
+    /// The app's authorizer (`CaptureSinkBuilder::authorizer`) refused the capture
     /// (the 4xx it chose; 403 by default); nothing was stored.
     Refused,
 }

@@ -13,6 +13,7 @@ use figment::Figment;
 use figment::providers::{Format, Toml};
 use figment::value::Value;
 
+mod app;
 mod apply;
 mod describe;
 mod schema;
