@@ -13,9 +13,8 @@ use tower_service::Service;
 use super::{OnRejection, ResponseBody};
 use crate::{Outcome, Received, Rejection, response};
 
-/// The request head, the callback received, and the inner service that
-/// was ready for it.
-type Receiving<S> = BoxFuture<'static, (Parts, Received, S)>;
+/// The request head and the callback received.
+type Receiving = BoxFuture<'static, (Parts, Received)>;
 
 pin_project! {
     /// Response future of [`Capture`](super::Capture).
@@ -25,6 +24,9 @@ pin_project! {
     {
         #[pin]
         state: State<S>,
+        // The inner service that was ready for this request (as tower-http's
+        // `AsyncRequireAuthorization` keeps it).
+        inner: S,
         on_rejection: Option<OnRejection>,
     }
 }
@@ -36,7 +38,7 @@ pin_project! {
         S: Service<Request<Empty<Bytes>>>,
     {
         // Reading the body into the store.
-        Receiving { receiving: Receiving<S> },
+        Receiving { receiving: Receiving },
         // Accepted: the inner service answers.
         Calling {
             #[pin]
@@ -53,19 +55,29 @@ impl<S> ResponseFuture<S>
 where
     S: Service<Request<Empty<Bytes>>>,
 {
-    pub(super) fn receiving(receiving: Receiving<S>, on_rejection: Option<OnRejection>) -> Self {
+    pub(super) fn receiving(
+        receiving: Receiving,
+        inner: S,
+        on_rejection: Option<OnRejection>,
+    ) -> Self {
         Self {
             state: State::Receiving { receiving },
+            inner,
             on_rejection,
         }
     }
 
-    pub(super) fn refused(rejection: Rejection, on_rejection: Option<OnRejection>) -> Self {
+    pub(super) fn refused(
+        rejection: Rejection,
+        inner: S,
+        on_rejection: Option<OnRejection>,
+    ) -> Self {
         Self {
             state: State::Refused {
                 rejection,
                 close: false,
             },
+            inner,
             on_rejection,
         }
     }
@@ -82,14 +94,14 @@ where
             let mut this = self.as_mut().project();
             match this.state.as_mut().project() {
                 StateProj::Receiving { receiving } => {
-                    let (parts, received, mut inner) = ready!(receiving.as_mut().poll(cx));
+                    let (parts, received) = ready!(receiving.as_mut().poll(cx));
                     let (result, close) = received.into_parts();
                     let next = match result {
                         Ok(outcome) => {
                             let mut request = Request::from_parts(parts, Empty::new());
                             request.extensions_mut().insert(outcome.clone());
                             State::Calling {
-                                future: inner.call(request),
+                                future: this.inner.call(request),
                                 outcome,
                                 close,
                             }

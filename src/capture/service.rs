@@ -93,7 +93,7 @@ impl Capture<()> {
 
 impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Capture<S>
 where
-    S: Service<Request<Empty<Bytes>>, Response = Response<ResBody>> + Clone + Send + 'static,
+    S: Service<Request<Empty<Bytes>>, Response = Response<ResBody>> + Clone,
     ReqBody: http_body::Body<Data = Bytes> + Send + 'static,
     ReqBody::Error: Into<BoxError>,
 {
@@ -107,22 +107,22 @@ where
 
     fn call(&mut self, req: Request<ReqBody>) -> Self::Future {
         let on_rejection = self.on_rejection.clone();
-        if let Err(rejection) = response::check_method(req.method().as_str()) {
-            return ResponseFuture::refused(rejection, on_rejection);
-        }
         // The inner service was driven to readiness in `poll_ready`: move that
         // one into the future and keep a fresh clone here.
         let clone = self.inner.clone();
         let inner = mem::replace(&mut self.inner, clone);
+        if let Err(rejection) = response::check_method(req.method().as_str()) {
+            return ResponseFuture::refused(rejection, inner, on_rejection);
+        }
         let sink = self.sink.clone();
         let (parts, body) = req.into_parts();
         let receiving = Box::pin(async move {
             let received = sink
                 .receive(&parts.headers, BodyDataStream::new(body))
                 .await;
-            (parts, received, inner)
+            (parts, received)
         });
-        ResponseFuture::receiving(receiving, on_rejection)
+        ResponseFuture::receiving(receiving, inner, on_rejection)
     }
 }
 

@@ -178,3 +178,36 @@ async fn receive_can_be_awaited_inside_a_spawned_task_that_borrows_the_sink() {
     }
     assert_eq!(all_keys(store.as_ref()).await.len(), 1);
 }
+
+/// The inner service needs only `Clone`, as in tower-http: one holding an
+/// `Rc` (neither `Send` nor `Sync`) serves on a current-thread runtime.
+#[tokio::test(flavor = "current_thread")]
+async fn an_inner_service_that_is_not_send_is_served() {
+    use std::rc::Rc;
+
+    let calls = Rc::new(std::cell::Cell::new(0));
+    let seen = calls.clone();
+    let inner = tower::service_fn(
+        move |_: http::Request<http_body_util::Empty<bytes::Bytes>>| {
+            let seen = seen.clone();
+            async move {
+                seen.set(seen.get() + 1);
+                Ok::<_, std::convert::Infallible>(http::Response::new(http_body_util::Full::new(
+                    bytes::Bytes::from_static(b"handled\n"),
+                )))
+            }
+        },
+    );
+    let sink = CaptureSink::builder(memory())
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    let service = shotsink::capture::Capture::new(inner, sink);
+    let response = service
+        .oneshot(request(&callback("NotSend", "png", fixture("capture.png"))))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(body_text(response).await, "handled\n");
+    assert_eq!(calls.get(), 1);
+}
