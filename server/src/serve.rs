@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use metrics_exporter_prometheus::PrometheusBuilder;
 use object_store::memory::InMemory;
-use shotsink::notify::{EventLog, Notifier};
+use shotsink::notify::{EventLog, Notifier, NotifierBuilder};
+
+use crate::settings::in_server_terms;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -58,7 +60,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         // Each accepted callback's event is recorded before its 200.
         builder = builder.notifier(notifier.clone());
     }
-    let sink = builder.build()?;
+    let sink = builder.build().map_err(in_server_terms)?;
     let app = Arc::new(App {
         sink: sink.clone(),
         metrics,
@@ -135,7 +137,7 @@ pub(crate) fn check(config: &Config) -> ExitCode {
     };
     let built = config
         .sink_builder(Arc::new(InMemory::new()), &secrets)
-        .and_then(|builder| builder.build());
+        .and_then(|builder| builder.build().map_err(in_server_terms));
     let notify = config.notify.as_ref().map(check_notify).transpose();
     match (built, notify) {
         (Ok(_), Ok(_)) => {
@@ -151,15 +153,7 @@ pub(crate) fn check(config: &Config) -> ExitCode {
 
 /// The notify settings checked without starting a notifier (no runtime).
 fn check_notify(n: &NotifyConfig) -> Result<(), shotsink::ConfigError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| shotsink::ConfigError::InvalidSetting {
-            setting: "notify",
-            value: String::new(),
-            reason: e.to_string(),
-        })?;
-    runtime.block_on(async { notifier(n, None).map(|_| ()) })
+    notifier_builder(n, None).check().map_err(in_server_terms)
 }
 
 /// The notifier the settings describe, recording in `journal`.
@@ -167,6 +161,12 @@ fn notifier(
     n: &NotifyConfig,
     journal: Option<EventLog>,
 ) -> Result<Notifier, shotsink::ConfigError> {
+    notifier_builder(n, journal)
+        .build()
+        .map_err(in_server_terms)
+}
+
+fn notifier_builder(n: &NotifyConfig, journal: Option<EventLog>) -> NotifierBuilder {
     let mut builder = Notifier::builder(&n.url, &n.secret)
         .queue_capacity(n.queue_capacity)
         .timeout(n.timeout)
@@ -179,13 +179,13 @@ fn notifier(
     }
     if n.first_backoff.is_some() || n.max_backoff.is_some() {
         let first = n.first_backoff.unwrap_or(Duration::from_secs(1));
-        let max = n.max_backoff.unwrap_or(Duration::from_secs(300)).max(first);
+        let max = n.max_backoff.unwrap_or(Duration::from_secs(300));
         builder = builder.backoff(first, max);
     }
     if let Some(journal) = journal {
         builder = builder.journal(journal);
     }
-    builder.build()
+    builder
 }
 
 /// Resolves on SIGTERM or SIGINT.

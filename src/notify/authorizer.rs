@@ -78,18 +78,19 @@ impl HttpAuthorizer {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::InvalidSetting`] for the URL (`hooks.authorize`) or
-    /// the secret (`hooks.secret`), as the notifier checks them.
+    /// [`ConfigError::InvalidSetting`] for the URL
+    /// (`HttpAuthorizer::new(url)`) or the secret
+    /// (`HttpAuthorizer::new(secret)`), as the notifier checks them.
     pub fn new(url: &str, secret: &str, timeout: Duration) -> Result<Self, ConfigError> {
-        let url = super::builder::parse_url(url, "hooks.authorize")?;
-        let webhook = super::builder::parse_secret(secret, "hooks.secret")?;
+        let url = super::builder::parse_url(url, "HttpAuthorizer::new(url)")?;
+        let webhook = super::builder::parse_secret(secret, "HttpAuthorizer::new(secret)")?;
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout)
             .build()
             .map_err(|error| ConfigError::InvalidSetting {
-                setting: "hooks",
+                setting: "HttpAuthorizer::new",
                 value: String::new(),
                 reason: format!("the HTTP client could not be made: {error}"),
             })?;

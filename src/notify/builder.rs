@@ -118,31 +118,13 @@ impl NotifierBuilder {
     ///
     /// # Errors
     ///
-    /// [`ConfigError::InvalidSetting`] for a URL that is not `http` or
-    /// `https` (`notify.url`), a secret that is not `whsec_` followed by a
-    /// base64 key of at least 16 bytes (`notify.secret`, its value shown as
-    /// `<redacted>`), no Tokio runtime or an HTTP client that cannot be made
-    /// (`notify`), a schedule set together with a backoff or a number of
-    /// attempts (`notify.schedule`); [`ConfigError::InvalidLimit`] for a
-    /// zero `queue_capacity`, `max_attempts`, `concurrency`, `timeout`,
-    /// first backoff or wait of the schedule, or a maximum backoff below
-    /// the first.
+    /// What [`check`](Self::check) finds, or
+    /// [`ConfigError::InvalidSetting`] naming `NotifierBuilder::build` when
+    /// there is no Tokio runtime or the HTTP client cannot be made.
     pub fn build(self) -> Result<Notifier, ConfigError> {
-        let url = parse_url(&self.url, "notify.url")?;
-        let webhook = parse_secret(&self.secret, "notify.secret")?;
-        let limit = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
-        if self.queue_capacity == 0 {
-            return limit("notify.queue_capacity", "must be at least 1");
-        }
-        let retry = self.retry()?;
-        if self.concurrency == 0 {
-            return limit("notify.concurrency", "must be at least 1");
-        }
-        if self.timeout.is_zero() {
-            return limit("notify.timeout", "must be more than zero");
-        }
+        let (url, webhook, retry) = self.checked()?;
         let failed = |reason: String| ConfigError::InvalidSetting {
-            setting: "notify",
+            setting: "NotifierBuilder::build",
             value: String::new(),
             reason,
         };
@@ -192,20 +174,58 @@ impl NotifierBuilder {
         Ok(Notifier::new(shared))
     }
 
+    /// Checks the settings without starting anything (no runtime needed),
+    /// as a server's `check-config` does.
+    ///
+    /// # Errors
+    ///
+    /// [`ConfigError::InvalidSetting`] for a URL that is not `http` or
+    /// `https` (`Notifier::builder(url)`), a secret that is not `whsec_`
+    /// followed by a base64 key of at least 16 bytes
+    /// (`Notifier::builder(secret)`, its value shown as `<redacted>`), a
+    /// schedule set together with a backoff or a number of attempts
+    /// (`NotifierBuilder::schedule`); [`ConfigError::InvalidLimit`] for a
+    /// zero `queue_capacity`, `max_attempts`, `concurrency`, `timeout`,
+    /// first backoff or wait of the schedule, or a maximum backoff below
+    /// the first, each named by its setter.
+    pub fn check(&self) -> Result<(), ConfigError> {
+        self.checked().map(|_| ())
+    }
+
+    fn checked(&self) -> Result<(reqwest::Url, Webhook, Retry), ConfigError> {
+        let url = parse_url(&self.url, "Notifier::builder(url)")?;
+        let webhook = parse_secret(&self.secret, "Notifier::builder(secret)")?;
+        let limit = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
+        if self.queue_capacity == 0 {
+            return limit("NotifierBuilder::queue_capacity", "must be at least 1");
+        }
+        let retry = self.retry()?;
+        if self.concurrency == 0 {
+            return limit("NotifierBuilder::concurrency", "must be at least 1");
+        }
+        if self.timeout.is_zero() {
+            return limit("NotifierBuilder::timeout", "must be more than zero");
+        }
+        Ok((url, webhook, retry))
+    }
+
     /// The retry policy: the schedule, or a doubling backoff.
     fn retry(&self) -> Result<Retry, ConfigError> {
         let limit = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
         if let Some(waits) = &self.schedule {
             if self.backoff.is_some() || self.max_attempts.is_some() {
                 return Err(ConfigError::InvalidSetting {
-                    setting: "notify.schedule",
+                    setting: "NotifierBuilder::schedule",
                     value: String::new(),
                     reason: "set either a schedule or a backoff and a number of attempts, not both"
                         .to_owned(),
                 });
             }
             if waits.iter().any(Duration::is_zero) {
-                return limit("notify.schedule", "every wait must be more than zero");
+                return limit(
+                    "NotifierBuilder::schedule",
+                    "every wait must be more than zero",
+                );
             }
             return Ok(Retry::Schedule(waits.clone()));
         }
@@ -217,13 +237,16 @@ impl NotifierBuilder {
             .unwrap_or((Duration::from_secs(1), Duration::from_secs(5 * 60)));
         let attempts = self.max_attempts.unwrap_or(10);
         if attempts == 0 {
-            return limit("notify.max_attempts", "must be at least 1");
+            return limit("NotifierBuilder::max_attempts", "must be at least 1");
         }
         if first.is_zero() {
-            return limit("notify.first_backoff", "must be more than zero");
+            return limit("NotifierBuilder::backoff(first)", "must be more than zero");
         }
         if max < first {
-            return limit("notify.max_backoff", "must be at least the first backoff");
+            return limit(
+                "NotifierBuilder::backoff(max)",
+                "must be at least the first backoff",
+            );
         }
         Ok(Retry::Doubling {
             first,

@@ -92,7 +92,9 @@ impl Config {
                     "hooks.authorize needs a whsec_ secret: set hooks.secret (or notify.secret)"
                         .to_owned(),
             })?;
-        let authorizer = HttpAuthorizer::new(url, secret, h.timeout)?.cache_ttl(h.cache_ttl);
+        let authorizer = HttpAuthorizer::new(url, secret, h.timeout)
+            .map_err(super::in_server_terms)?
+            .cache_ttl(h.cache_ttl);
         Ok(b.authorizer(Arc::new(authorizer))
             .authorize_timeout(h.timeout)
             .authorize_concurrency(h.concurrency))

@@ -35,6 +35,51 @@ const SHORT_FORMS: [(&str, &str); 5] = [
 /// The variable that names the configuration file: not a setting.
 const NOT_SETTINGS: [&str; 1] = ["SHOTSINK_CONFIG"];
 
+/// A library error in this server's words: the library names its setters
+/// (`NotifierBuilder::timeout`), the operator knows the keys
+/// (`notify.timeout`).
+pub(crate) fn in_server_terms(error: shotsink::ConfigError) -> shotsink::ConfigError {
+    use shotsink::ConfigError;
+    match error {
+        ConfigError::InvalidSetting {
+            setting,
+            value,
+            reason,
+        } => ConfigError::InvalidSetting {
+            setting: server_key(setting),
+            value,
+            reason,
+        },
+        ConfigError::InvalidLimit { name, reason } => ConfigError::InvalidLimit {
+            name: server_key(name),
+            reason,
+        },
+        other => other,
+    }
+}
+
+/// The key of this server's configuration that sets a library setting.
+fn server_key(setting: &'static str) -> &'static str {
+    match setting {
+        "Notifier::builder(url)" => "notify.url",
+        "Notifier::builder(secret)" => "notify.secret",
+        "NotifierBuilder::queue_capacity" => "notify.queue_capacity",
+        "NotifierBuilder::concurrency" => "notify.concurrency",
+        "NotifierBuilder::timeout" => "notify.timeout",
+        "NotifierBuilder::schedule" => "notify.schedule",
+        "NotifierBuilder::max_attempts" => "notify.max_attempts",
+        "NotifierBuilder::backoff(first)" => "notify.first_backoff",
+        "NotifierBuilder::backoff(max)" => "notify.max_backoff",
+        "NotifierBuilder::build" => "notify",
+        "HttpAuthorizer::new(url)" => "hooks.authorize",
+        "HttpAuthorizer::new(secret)" => "hooks.secret",
+        "HttpAuthorizer::new" => "hooks",
+        "authorize_timeout" => "hooks.timeout",
+        "authorize_concurrency" => "hooks.concurrency",
+        other => other,
+    }
+}
+
 /// Why a configuration cannot be used; names the key and where it came
 /// from.
 #[derive(Debug)]

@@ -17,7 +17,7 @@ async fn bad_settings_are_refused_without_showing_the_secret() {
         let is_url = matches!(
             error,
             ConfigError::InvalidSetting {
-                setting: "notify.url",
+                setting: "Notifier::builder(url)",
                 ..
             }
         );
@@ -30,7 +30,7 @@ async fn bad_settings_are_refused_without_showing_the_secret() {
         let is_secret = matches!(
             error,
             ConfigError::InvalidSetting {
-                setting: "notify.secret",
+                setting: "Notifier::builder(secret)",
                 ..
             }
         );
@@ -45,12 +45,15 @@ async fn bad_settings_are_refused_without_showing_the_secret() {
     let b = || Notifier::builder(url, SECRET);
     let (one, two) = (Duration::from_secs(1), Duration::from_secs(2));
     let limits = [
-        ("notify.queue_capacity", b().queue_capacity(0)),
-        ("notify.max_attempts", b().max_attempts(0)),
-        ("notify.concurrency", b().concurrency(0)),
-        ("notify.timeout", b().timeout(Duration::ZERO)),
-        ("notify.first_backoff", b().backoff(Duration::ZERO, one)),
-        ("notify.max_backoff", b().backoff(two, one)),
+        ("NotifierBuilder::queue_capacity", b().queue_capacity(0)),
+        ("NotifierBuilder::max_attempts", b().max_attempts(0)),
+        ("NotifierBuilder::concurrency", b().concurrency(0)),
+        ("NotifierBuilder::timeout", b().timeout(Duration::ZERO)),
+        (
+            "NotifierBuilder::backoff(first)",
+            b().backoff(Duration::ZERO, one),
+        ),
+        ("NotifierBuilder::backoff(max)", b().backoff(two, one)),
     ];
     for (setting, builder) in limits {
         match builder.build() {
@@ -72,7 +75,7 @@ fn building_outside_a_runtime_is_an_error_not_a_panic() {
         matches!(
             error,
             ConfigError::InvalidSetting {
-                setting: "notify",
+                setting: "NotifierBuilder::build",
                 ..
             }
         ),
@@ -200,9 +203,17 @@ fn a_schedule_with_a_backoff_is_refused_naming_the_setting() {
         .schedule([Duration::from_secs(1)])
         .max_attempts(3)
         .build();
-    assert!(both.unwrap_err().to_string().contains("notify.schedule"));
+    assert!(
+        both.unwrap_err()
+            .to_string()
+            .contains("NotifierBuilder::schedule")
+    );
     let zero = Notifier::builder("http://127.0.0.1:9/", SECRET)
         .schedule([Duration::ZERO])
         .build();
-    assert!(zero.unwrap_err().to_string().contains("notify.schedule"));
+    assert!(
+        zero.unwrap_err()
+            .to_string()
+            .contains("NotifierBuilder::schedule")
+    );
 }

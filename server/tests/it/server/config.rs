@@ -76,6 +76,16 @@ fn mistakes_are_errors_naming_the_key_with_exit_code_2() {
             vec![],
             "notify.schedule",
         ),
+        (
+            "[notify]\nurl = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\ntimeout = \"0s\"\n",
+            vec![],
+            "notify.timeout",
+        ),
+        (
+            "[hooks]\nauthorize = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nconcurrency = 0\n",
+            vec![],
+            "hooks.concurrency",
+        ),
     ] {
         let out = check_config(toml, &env);
         let stderr = String::from_utf8_lossy(&out.stderr);
