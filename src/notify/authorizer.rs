@@ -47,7 +47,7 @@ pub struct HttpAuthorizer {
 impl std::fmt::Debug for HttpAuthorizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpAuthorizer")
-            .field("url", &super::builder::redacted(&self.url))
+            .field("url", &super::endpoint::redacted(&self.url))
             .field("secret", &"<redacted>")
             .field("cache_ttl", &self.ttl)
             .finish_non_exhaustive()
@@ -82,8 +82,8 @@ impl HttpAuthorizer {
     /// (`HttpAuthorizer::new(url)`) or the secret
     /// (`HttpAuthorizer::new(secret)`), as the notifier checks them.
     pub fn new(url: &str, secret: &str, timeout: Duration) -> Result<Self, ConfigError> {
-        let url = super::builder::parse_url(url, "HttpAuthorizer::new(url)")?;
-        let webhook = super::builder::parse_secret(secret, "HttpAuthorizer::new(secret)")?;
+        let url = super::endpoint::parse_url(url, "HttpAuthorizer::new(url)")?;
+        let webhook = super::endpoint::parse_secret(secret, "HttpAuthorizer::new(secret)")?;
         let client = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())

@@ -199,7 +199,7 @@ async fn attempts(shared: &Shared, job: &mut Job, body: &Bytes) -> Fate {
             Ok(()) => {
                 if let Some(held_back) = shared.failures.delivered() {
                     tracing::info!(
-                        endpoint = %super::builder::redacted(&shared.url), held_back,
+                        endpoint = %super::endpoint::redacted(&shared.url), held_back,
                         "notifications delivered again"
                     );
                 }
@@ -220,7 +220,7 @@ async fn attempts(shared: &Shared, job: &mut Job, body: &Bytes) -> Fate {
         };
         if let Some(held_back) = shared.failures.failed() {
             tracing::warn!(
-                endpoint = %super::builder::redacted(&shared.url), %id, %kind, token, attempt,
+                endpoint = %super::endpoint::redacted(&shared.url), %id, %kind, token, attempt,
                 %error, retry_in_s = wait.as_secs(), held_back,
                 "notification attempt failed; retrying"
             );

@@ -13,6 +13,7 @@ mod authorizer;
 mod builder;
 mod counters;
 mod delivery;
+mod endpoint;
 mod event;
 pub mod journal;
 mod recovery;
@@ -251,7 +252,7 @@ impl fmt::Debug for Notifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let shared = &self.inner.shared;
         f.debug_struct("Notifier")
-            .field("url", &builder::redacted(&shared.url))
+            .field("url", &endpoint::redacted(&shared.url))
             .field("secret", &"<redacted>")
             .field("queue_capacity", &shared.capacity)
             .field("attempts", &shared.retry.attempts())
