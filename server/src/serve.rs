@@ -49,10 +49,11 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         None => config.secrets().to_vec(),
     };
     let notifier = match &config.notify {
-        Some(n) => Some(notifier(
-            n,
-            Some(EventLog::new(store.clone()).with_lease(n.lease)),
-        )?),
+        Some(n) => {
+            check_lease(n)?;
+            let journal = EventLog::new(store.clone()).with_lease(n.lease);
+            Some(notifier(n, Some(journal))?)
+        }
         None => None,
     };
     let mut builder = config.sink_builder(store.clone(), &secrets)?;
@@ -153,7 +154,20 @@ pub(crate) fn check(config: &Config) -> ExitCode {
 
 /// The notify settings checked without starting a notifier (no runtime).
 fn check_notify(n: &NotifyConfig) -> Result<(), shotsink::ConfigError> {
+    check_lease(n)?;
     notifier_builder(n, None).check().map_err(in_server_terms)
+}
+
+/// The journal's lease: renewed every quarter of it, so not below 2 s (a
+/// shorter one would also take a process pausing for a moment for dead).
+fn check_lease(n: &NotifyConfig) -> Result<(), shotsink::ConfigError> {
+    if n.lease < Duration::from_secs(2) {
+        return Err(shotsink::ConfigError::InvalidLimit {
+            name: "notify.lease",
+            reason: "must be at least 2s (the lease is renewed every quarter of it)",
+        });
+    }
+    Ok(())
 }
 
 /// The notifier the settings describe, recording in `journal`.

@@ -82,6 +82,11 @@ fn mistakes_are_errors_naming_the_key_with_exit_code_2() {
             "notify.timeout",
         ),
         (
+            "[notify]\nurl = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nlease = \"500ms\"\n",
+            vec![],
+            "notify.lease",
+        ),
+        (
             "[hooks]\nauthorize = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nconcurrency = 0\n",
             vec![],
             "hooks.concurrency",
