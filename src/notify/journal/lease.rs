@@ -5,7 +5,6 @@ use std::collections::{HashMap, HashSet};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
-use futures_util::TryStreamExt;
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutMode, PutOptions, PutPayload};
 
@@ -81,13 +80,7 @@ impl EventLog {
     /// the store's.
     async fn beats(&self) -> Result<Beats, EventLogError> {
         let owners = self.path(&["owners"]);
-        let listed: Vec<_> = self
-            .inner
-            .store
-            .list(Some(&owners))
-            .try_collect()
-            .await
-            .map_err(store)?;
+        let listed = self.list_all(&owners).await?;
         let at: HashMap<String, DateTime<Utc>> = listed
             .into_iter()
             .filter_map(|meta| Some((meta.location.filename()?.to_owned(), meta.last_modified)))
@@ -105,13 +98,7 @@ impl EventLog {
     /// another live process does or won the race.
     pub(crate) async fn take_over(&self, owner: &str) -> Result<bool, EventLogError> {
         let dir = self.path(&["takeovers", owner]);
-        let listed: Vec<_> = self
-            .inner
-            .store
-            .list(Some(&dir))
-            .try_collect()
-            .await
-            .map_err(store)?;
+        let listed = self.list_all(&dir).await?;
         let last = listed
             .iter()
             .filter_map(|meta| meta.location.filename()?.parse::<u64>().ok())
@@ -166,13 +153,7 @@ impl EventLog {
         owner: &str,
     ) -> Result<Vec<(String, Path)>, EventLogError> {
         let dir = self.path(&["pending", owner]);
-        let listed: Vec<_> = self
-            .inner
-            .store
-            .list(Some(&dir))
-            .try_collect()
-            .await
-            .map_err(store)?;
+        let listed = self.list_all(&dir).await?;
         let mut records: Vec<_> = listed
             .into_iter()
             .filter_map(|meta| Some((id_of(&meta.location)?, meta.location)))
@@ -185,13 +166,7 @@ impl EventLog {
     /// takeovers, and its heartbeat unless it has come back to life.
     pub(crate) async fn release(&self, owner: &str) -> Result<(), EventLogError> {
         let dir = self.path(&["takeovers", owner]);
-        let listed: Vec<_> = self
-            .inner
-            .store
-            .list(Some(&dir))
-            .try_collect()
-            .await
-            .map_err(store)?;
+        let listed = self.list_all(&dir).await?;
         for meta in listed {
             match self.inner.store.delete(&meta.location).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => {}

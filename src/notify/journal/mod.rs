@@ -45,7 +45,7 @@ use bytes::Bytes;
 
 use futures_util::TryStreamExt;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload};
 
 mod error;
 mod lease;
@@ -208,19 +208,23 @@ impl EventLog {
         Ok(Some(record))
     }
 
+    /// Every object under `prefix`.
+    async fn list_all(&self, prefix: &Path) -> Result<Vec<ObjectMeta>, EventLogError> {
+        self.inner
+            .store
+            .list(Some(prefix))
+            .try_collect()
+            .await
+            .map_err(store)
+    }
+
     /// Every event in `state`: its id and its key.
     async fn keys(&self, state: EventState) -> Result<Vec<(String, Path)>, EventLogError> {
         let prefix = self.path(&[match state {
             EventState::Pending => "pending",
             EventState::Failed => "failed",
         }]);
-        let listed: Vec<_> = self
-            .inner
-            .store
-            .list(Some(&prefix))
-            .try_collect()
-            .await
-            .map_err(store)?;
+        let listed = self.list_all(&prefix).await?;
         Ok(listed
             .into_iter()
             .filter_map(|meta| Some((id_of(&meta.location)?, meta.location)))
