@@ -5,28 +5,18 @@ use std::error::Error as _;
 use std::fmt;
 
 use bytes::Bytes;
-use chrono::Utc;
 
 use super::delivery::Shared;
+use super::endpoint::signed_post;
 
 impl Shared {
     /// One attempt: signed with this attempt's timestamp, same id and body
     /// as every other attempt. Redirects are not followed: only a 2xx
     /// delivers.
     pub(super) async fn attempt(&self, id: &str, body: &Bytes) -> Result<(), AttemptError> {
-        let timestamp = Utc::now().timestamp();
-        let signature = self
-            .webhook
-            .sign(id, timestamp, body)
-            .map_err(|_| AttemptError::Sign)?;
-        let response = self
-            .client
-            .post(self.url.clone())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("webhook-id", id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body.clone())
+        let request = signed_post(&self.client, &self.url, &self.webhook, id, body.clone())
+            .ok_or(AttemptError::Sign)?;
+        let response = request
             .send()
             .await
             .map_err(|error| AttemptError::Request(error.without_url()))?;

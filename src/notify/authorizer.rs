@@ -142,20 +142,11 @@ impl HttpAuthorizer {
             received_at: super::event::rfc3339(request.received_at),
         })?;
         let id = format!("auth_{}", crate::hex::encode(&crate::random::bytes::<16>()));
-        let timestamp = chrono::Utc::now().timestamp();
         let body = bytes::Bytes::from(body);
-        let signature = self.webhook.sign(&id, timestamp, &body)?;
-        let mut response = self
-            .client
-            .post(self.url.clone())
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("webhook-id", &id)
-            .header("webhook-timestamp", timestamp.to_string())
-            .header("webhook-signature", signature)
-            .body(body)
-            .send()
-            .await
-            .map_err(reqwest::Error::without_url)?;
+        let request =
+            super::endpoint::signed_post(&self.client, &self.url, &self.webhook, &id, body)
+                .ok_or("the question could not be signed")?;
+        let mut response = request.send().await.map_err(reqwest::Error::without_url)?;
         let status = response.status();
         let mut answer = Vec::new();
         let mut cut = false;
