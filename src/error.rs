@@ -9,6 +9,12 @@ use std::fmt;
 pub enum ConfigError {
     /// A secret was empty: it would let anyone write to the store.
     EmptySecret,
+    /// A configuration key that does not exist (`SinkConfigKey` and
+    /// `NotifierConfigKey` name them all).
+    UnknownKey {
+        /// The key as given.
+        key: String,
+    },
     /// No secret was configured: the sink refuses to run unauthenticated.
     NoSecret,
     /// A key prefix (`key_prefix` or `staging_prefix`) is not a valid,
@@ -77,6 +83,7 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::EmptySecret => f.write_str("callback secret must not be empty"),
+            ConfigError::UnknownKey { key } => write!(f, "unknown configuration key `{key}`"),
             ConfigError::NoSecret => f.write_str(
                 "no callback secret configured: call `secret` (or `secrets`) on the builder",
             ),

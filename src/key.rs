@@ -103,6 +103,14 @@ impl KeyLayout {
         Self(Layout::Custom(Arc::new(f)))
     }
 
+    /// The prefix of a dated layout; `None` for a custom one.
+    pub(crate) fn prefix(&self) -> Option<&Path> {
+        match &self.0 {
+            Layout::Dated { prefix, .. } => Some(prefix),
+            Layout::Custom(_) => None,
+        }
+    }
+
     /// The key for a capture.
     pub fn key(&self, ctx: &KeyContext<'_>) -> Path {
         match &self.0 {

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 
 use crate::http;
 use crate::routes::{self, App, Ready};
-use crate::settings::{Config, NotifyConfig};
+use crate::settings::Config;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -48,11 +48,11 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         Some(secret) => vec![secret.clone()],
         None => config.secrets().to_vec(),
     };
-    let notifier = match &config.notify {
-        Some(n) => {
-            check_lease(n)?;
-            let journal = EventLog::new(store.clone()).with_lease(n.lease);
-            Some(notifier(n, Some(journal))?)
+    let notifier = match config.notifier_builder() {
+        Some(builder) => {
+            // The journal's lease is the builder's `notify.lease`.
+            let journal = EventLog::new(store.clone());
+            Some(builder.journal(journal).build().map_err(in_server_terms)?)
         }
         None => None,
     };
@@ -128,78 +128,31 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// `check-config`: what the configuration says, and whether the sink can
+/// `check-config`: the configuration in effect, and whether the sink can
 /// be built from it (with a memory store: nothing is opened or created).
 pub(crate) fn check(config: &Config) -> ExitCode {
-    println!("{}", config.describe());
     let secrets = match config.needs_generated_secret() {
         true => vec![generate_secret()],
         false => config.secrets().to_vec(),
     };
-    let built = config
+    let notifier = config.notifier_builder();
+    let checked = config
         .sink_builder(Arc::new(InMemory::new()), &secrets)
-        .and_then(|builder| builder.build().map_err(in_server_terms));
-    let notify = config.notify.as_ref().map(check_notify).transpose();
-    match (built, notify) {
-        (Ok(_), Ok(_)) => {
+        .and_then(|sink| {
+            println!("{}", config.describe(&sink, notifier.as_ref()));
+            sink.build()
+        })
+        .and_then(|_| notifier.as_ref().map_or(Ok(()), NotifierBuilder::check));
+    match checked.map_err(in_server_terms) {
+        Ok(()) => {
             println!("configuration ok");
             ExitCode::SUCCESS
         }
-        (Err(error), _) | (_, Err(error)) => {
+        Err(error) => {
             eprintln!("shotsink: configuration: {error}");
             ExitCode::from(2)
         }
     }
-}
-
-/// The notify settings checked without starting a notifier (no runtime).
-fn check_notify(n: &NotifyConfig) -> Result<(), shotsink::ConfigError> {
-    check_lease(n)?;
-    notifier_builder(n, None).check().map_err(in_server_terms)
-}
-
-/// The journal's lease: renewed every quarter of it, so not below 2 s (a
-/// shorter one would also take a process pausing for a moment for dead).
-fn check_lease(n: &NotifyConfig) -> Result<(), shotsink::ConfigError> {
-    if n.lease < Duration::from_secs(2) {
-        return Err(shotsink::ConfigError::InvalidLimit {
-            name: "notify.lease",
-            reason: "must be at least 2s (the lease is renewed every quarter of it)",
-        });
-    }
-    Ok(())
-}
-
-/// The notifier the settings describe, recording in `journal`.
-fn notifier(
-    n: &NotifyConfig,
-    journal: Option<EventLog>,
-) -> Result<Notifier, shotsink::ConfigError> {
-    notifier_builder(n, journal)
-        .build()
-        .map_err(in_server_terms)
-}
-
-fn notifier_builder(n: &NotifyConfig, journal: Option<EventLog>) -> NotifierBuilder {
-    let mut builder = Notifier::builder(&n.url, &n.secret)
-        .queue_capacity(n.queue_capacity)
-        .timeout(n.timeout)
-        .concurrency(n.concurrency);
-    if let Some(waits) = &n.schedule {
-        builder = builder.schedule(waits.iter().map(|w| **w));
-    }
-    if let Some(attempts) = n.max_attempts {
-        builder = builder.max_attempts(attempts);
-    }
-    if n.first_backoff.is_some() || n.max_backoff.is_some() {
-        let first = n.first_backoff.unwrap_or(Duration::from_secs(1));
-        let max = n.max_backoff.unwrap_or(Duration::from_secs(300));
-        builder = builder.backoff(first, max);
-    }
-    if let Some(journal) = journal {
-        builder = builder.journal(journal);
-    }
-    builder
 }
 
 /// Resolves on SIGTERM or SIGINT.

@@ -45,6 +45,9 @@ mod gate;
 
 pub(crate) use gate::{Gate, Placement};
 
+/// How long an HTTP authorizer keeps an answer per token, by default.
+pub(crate) const HTTP_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The longest key prefix an app may ask for, in bytes.
 pub const MAX_PREFIX_BYTES: usize = 256;
 /// The most metadata entries an app may add.

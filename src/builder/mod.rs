@@ -18,6 +18,7 @@ use crate::{
 };
 
 mod app;
+mod by_key;
 mod limits;
 mod object;
 
@@ -42,6 +43,7 @@ pub struct CaptureSinkBuilder {
     authorizer: Option<Arc<dyn Authorizer>>,
     authorize_timeout: std::time::Duration,
     authorize_concurrency: usize,
+    hooks: app::HttpHooks,
     error: Option<ConfigError>,
 }
 
@@ -72,6 +74,7 @@ impl CaptureSinkBuilder {
             authorizer: None,
             authorize_timeout: std::time::Duration::from_secs(5),
             authorize_concurrency: 64,
+            hooks: app::HttpHooks::default(),
             error: None,
         }
     }
@@ -180,6 +183,10 @@ impl CaptureSinkBuilder {
                 reason: "must be at least 1",
             });
         }
+        let authorizer = match self.http_authorizer()? {
+            Some(http) => Some(http),
+            None => self.authorizer,
+        };
         let l = &self.limits;
         let budget = Budget::new(
             in_memory(l.max_buffered_bytes),
@@ -195,7 +202,7 @@ impl CaptureSinkBuilder {
             attributes: Arc::new(self.attributes),
             tasks: tokio_util::task::TaskTracker::new(),
         };
-        let authorize = self.authorizer.map(|authorizer| {
+        let authorize = authorizer.map(|authorizer| {
             Gate::new(
                 authorizer,
                 self.authorize_timeout,

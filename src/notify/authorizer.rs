@@ -98,7 +98,7 @@ impl HttpAuthorizer {
             url,
             webhook,
             client,
-            ttl: Duration::from_secs(30),
+            ttl: crate::authorize::HTTP_CACHE_TTL,
             capacity: 10_000,
             cache: Mutex::new(HashMap::new()),
         })

@@ -4,7 +4,6 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use standardwebhooks::Webhook;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -12,9 +11,7 @@ use tokio_util::task::TaskTracker;
 use super::Notifier;
 use super::counters::Counters;
 use super::delivery::{self, Shared};
-use super::endpoint::{parse_secret, parse_url};
 use super::journal::EventLog;
-use super::schedule::{Retry, SVIX};
 use super::throttle::{Throttle, WARN_EVERY};
 use crate::ConfigError;
 
@@ -22,15 +19,34 @@ use crate::ConfigError;
 /// started by [`build`](Self::build).
 #[must_use]
 pub struct NotifierBuilder {
-    url: String,
-    secret: String,
-    queue_capacity: usize,
-    schedule: Option<Vec<Duration>>,
-    max_attempts: Option<u32>,
-    backoff: Option<(Duration, Duration)>,
-    timeout: Duration,
-    concurrency: usize,
-    journal: Option<EventLog>,
+    pub(super) url: String,
+    pub(super) secret: String,
+    pub(super) queue_capacity: usize,
+    pub(super) schedule: Option<Vec<Duration>>,
+    pub(super) max_attempts: Option<u32>,
+    pub(super) first_backoff: Option<Duration>,
+    pub(super) max_backoff: Option<Duration>,
+    pub(super) timeout: Duration,
+    pub(super) concurrency: usize,
+    pub(super) lease: Option<Duration>,
+    pub(super) journal: Option<EventLog>,
+    /// The first value set by key that did not parse.
+    pub(super) unparsed: Option<(&'static str, String, String)>,
+}
+
+/// The shortest [`lease`](NotifierBuilder::lease): it is renewed every
+/// quarter of it, and a shorter one would take a process pausing for a
+/// moment for dead.
+pub const MIN_LEASE: Duration = Duration::from_secs(2);
+
+impl Default for NotifierBuilder {
+    /// No URL and no secret: set them by key
+    /// ([`NotifierConfigKey::Url`](super::NotifierConfigKey::Url),
+    /// [`NotifierConfigKey::Secret`](super::NotifierConfigKey::Secret))
+    /// before [`build`](Self::build).
+    fn default() -> Self {
+        Self::new("", "")
+    }
 }
 
 impl NotifierBuilder {
@@ -41,10 +57,13 @@ impl NotifierBuilder {
             queue_capacity: 10_000,
             schedule: None,
             max_attempts: None,
-            backoff: None,
+            first_backoff: None,
+            max_backoff: None,
             timeout: Duration::from_secs(10),
             concurrency: 4,
+            lease: None,
             journal: None,
+            unparsed: None,
         }
     }
 
@@ -92,7 +111,17 @@ impl NotifierBuilder {
     /// [`max_attempts`](Self::max_attempts) says otherwise. `first` more
     /// than zero, `max` at least `first`.
     pub fn backoff(mut self, first: Duration, max: Duration) -> Self {
-        self.backoff = Some((first, max));
+        self.first_backoff = Some(first);
+        self.max_backoff = Some(max);
+        self
+    }
+
+    /// The [journal](Self::journal)'s lease (see
+    /// [`EventLog::with_lease`]): how long a silent process keeps its
+    /// undelivered events before another takes them over. The journal's
+    /// own (60 s by default) unless set; at least [`MIN_LEASE`].
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = Some(lease);
         self
     }
 
@@ -161,7 +190,11 @@ impl NotifierBuilder {
         });
         let worker = delivery::run(Arc::clone(&shared), jobs);
         shared.tasks.spawn_on(worker, &runtime);
-        if let Some(journal) = self.journal {
+        let journal = match (self.journal, self.lease) {
+            (Some(journal), Some(lease)) => Some(journal.with_lease(lease)),
+            (journal, _) => journal,
+        };
+        if let Some(journal) = journal {
             let beat = super::recovery::beat(Arc::clone(&shared), journal.clone());
             let beat = runtime.spawn(beat);
             *shared.heartbeat.lock().unwrap_or_else(|e| e.into_inner()) = Some(beat);
@@ -169,86 +202,5 @@ impl NotifierBuilder {
             shared.tasks.spawn_on(recovery, &runtime);
         }
         Ok(Notifier::new(shared))
-    }
-
-    /// Checks the settings without starting anything (no runtime needed),
-    /// as a server's `check-config` does.
-    ///
-    /// # Errors
-    ///
-    /// [`ConfigError::InvalidSetting`] for a URL that is not `http` or
-    /// `https` (`Notifier::builder(url)`), a secret that is not `whsec_`
-    /// followed by a base64 key of at least 16 bytes
-    /// (`Notifier::builder(secret)`, its value shown as `<redacted>`), a
-    /// schedule set together with a backoff or a number of attempts
-    /// (`NotifierBuilder::schedule`); [`ConfigError::InvalidLimit`] for a
-    /// zero `queue_capacity`, `max_attempts`, `concurrency`, `timeout`,
-    /// first backoff or wait of the schedule, or a maximum backoff below
-    /// the first, each named by its setter.
-    pub fn check(&self) -> Result<(), ConfigError> {
-        self.checked().map(|_| ())
-    }
-
-    fn checked(&self) -> Result<(reqwest::Url, Webhook, Retry), ConfigError> {
-        let url = parse_url(&self.url, "Notifier::builder(url)")?;
-        let webhook = parse_secret(&self.secret, "Notifier::builder(secret)")?;
-        let limit = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
-        if self.queue_capacity == 0 {
-            return limit("NotifierBuilder::queue_capacity", "must be at least 1");
-        }
-        let retry = self.retry()?;
-        if self.concurrency == 0 {
-            return limit("NotifierBuilder::concurrency", "must be at least 1");
-        }
-        if self.timeout.is_zero() {
-            return limit("NotifierBuilder::timeout", "must be more than zero");
-        }
-        Ok((url, webhook, retry))
-    }
-
-    /// The retry policy: the schedule, or a doubling backoff.
-    fn retry(&self) -> Result<Retry, ConfigError> {
-        let limit = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
-        if let Some(waits) = &self.schedule {
-            if self.backoff.is_some() || self.max_attempts.is_some() {
-                return Err(ConfigError::InvalidSetting {
-                    setting: "NotifierBuilder::schedule",
-                    value: String::new(),
-                    reason: "set either a schedule or a backoff and a number of attempts, not both"
-                        .to_owned(),
-                });
-            }
-            if waits.iter().any(Duration::is_zero) {
-                return limit(
-                    "NotifierBuilder::schedule",
-                    "every wait must be more than zero",
-                );
-            }
-            return Ok(Retry::Schedule(waits.clone()));
-        }
-        if self.backoff.is_none() && self.max_attempts.is_none() {
-            return Ok(Retry::Schedule(SVIX.to_vec()));
-        }
-        let (first, max) = self
-            .backoff
-            .unwrap_or((Duration::from_secs(1), Duration::from_secs(5 * 60)));
-        let attempts = self.max_attempts.unwrap_or(10);
-        if attempts == 0 {
-            return limit("NotifierBuilder::max_attempts", "must be at least 1");
-        }
-        if first.is_zero() {
-            return limit("NotifierBuilder::backoff(first)", "must be more than zero");
-        }
-        if max < first {
-            return limit(
-                "NotifierBuilder::backoff(max)",
-                "must be at least the first backoff",
-            );
-        }
-        Ok(Retry::Doubling {
-            first,
-            max,
-            attempts,
-        })
     }
 }

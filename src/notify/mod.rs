@@ -11,6 +11,8 @@ use crate::Outcome;
 mod attempt;
 mod authorizer;
 mod builder;
+mod by_key;
+mod check;
 mod counters;
 mod delivery;
 mod endpoint;
@@ -23,7 +25,8 @@ mod tests;
 mod throttle;
 
 pub use authorizer::HttpAuthorizer;
-pub use builder::NotifierBuilder;
+pub use builder::{MIN_LEASE, NotifierBuilder};
+pub use by_key::NotifierConfigKey;
 pub use counters::ShutdownReport;
 pub use event::{Event, EventData, MAX_STATUS_BYTES};
 pub use journal::{EventLog, EventLogError, EventRecord, EventState};

@@ -6,6 +6,13 @@ use std::time::Duration;
 /// The waits of Svix's retry schedule, after the first attempt fails:
 /// 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. Eight attempts over about
 /// 27 h 35 min.
+/// A doubling backoff's attempts, unless set.
+pub(super) const DOUBLING_ATTEMPTS: u32 = 10;
+/// A doubling backoff's first wait, unless set.
+pub(super) const DOUBLING_FIRST: Duration = Duration::from_secs(1);
+/// A doubling backoff's largest wait, unless set.
+pub(super) const DOUBLING_MAX: Duration = Duration::from_secs(5 * 60);
+
 pub(super) const SVIX: [Duration; 7] = [
     Duration::from_secs(5),
     Duration::from_secs(5 * 60),

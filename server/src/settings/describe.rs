@@ -1,18 +1,24 @@
-//! `check-config`'s summary: every setting in effect, one `key = value`
-//! per line, secrets redacted.
+//! `check-config`'s summary: the configuration in effect, defaults
+//! included, as TOML, secrets redacted. The library's sections are read
+//! back from its builders key by key, so a key the library adds is shown
+//! without a change here.
 
 use std::fmt::Write;
-use std::time::Duration;
 
+use shotsink::CaptureSinkBuilder;
+use shotsink::SinkConfigKey;
+use shotsink::notify::{NotifierBuilder, NotifierConfigKey};
+
+use super::library::PRESIGNED_URLS;
 use super::schema::Config;
 
 const REDACTED: &str = "<redacted>";
 
 /// A URL without its query and password, where credentials hide (an
-/// Azure SAS, a token).
-fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) => {
+/// Azure SAS, a token); any other text as it is.
+fn redact_url(value: &str) -> String {
+    match url::Url::parse(value) {
+        Ok(mut parsed) if parsed.has_host() => {
             if parsed.query().is_some() {
                 parsed.set_query(Some(REDACTED));
             }
@@ -24,7 +30,7 @@ fn redact_url(url: &str) -> String {
             }
             parsed.to_string()
         }
-        Err(_) => url.to_owned(),
+        _ => value.to_owned(),
     }
 }
 
@@ -36,104 +42,132 @@ fn is_secret(key: &str) -> bool {
         .any(|word| key.contains(word))
 }
 
-impl Config {
-    /// What the configuration says, secrets redacted.
-    pub(crate) fn describe(&self) -> String {
-        let mut out = String::new();
-        let mut line = |key: &str, value: &dyn std::fmt::Debug| {
-            let _ = writeln!(out, "{key} = {value:?}");
-        };
-        line("listen", &self.listen);
-        line("path", &self.path);
-        line("admin_listen", &self.admin_listen);
-        line("shutdown_timeout", &self.shutdown_timeout);
-        line("ready_cache", &self.ready_cache);
-        line("log.format", &self.log.format);
-        line("log.level", &self.log.level);
-        line("metrics.enabled", &self.metrics.enabled);
-        line("metrics.path", &self.metrics.path);
-        line("store.url", &redact_url(&self.store.url));
-        for (key, value) in &self.store.options {
-            let shown = if is_secret(key) { REDACTED } else { &value.0 };
-            line(&format!("store.options.{key}"), &shown);
-        }
-        line("store.acl", &self.store.acl);
-        let secrets = match self.secrets.values.len() {
-            0 if self.secrets.mint_keys.is_empty() => "none: one generated at start".to_owned(),
-            n => format!("{n} static, {REDACTED}"),
-        };
-        line("secrets.values", &secrets);
-        let ids: Vec<&str> = self
-            .secrets
-            .mint_keys
-            .iter()
-            .map(|k| k.id.as_str())
-            .collect();
-        line("secrets.mint_keys", &format!("{ids:?}, keys {REDACTED}"));
-        line("keys.prefix", &self.keys.prefix);
-        line("capture.on_existing", &self.capture.on_existing);
-        line("capture.early_file", &self.capture.early_file);
-        line("capture.staging_prefix", &self.capture.staging_prefix);
-        // Limits left out keep the library's defaults.
-        let limits = format!("{:?}", self.limits);
-        line("limits (None: the library's default)", &Raw(&limits));
-        let object = format!("{:?}", self.object);
-        line("object", &Raw(&object));
-        match &self.hooks.authorize {
-            None => line("hooks.authorize", &"off"),
-            Some(url) => {
-                line("hooks.authorize", &redact_url(url));
-                let secret = match self.hooks.secret {
-                    Some(_) => REDACTED,
-                    None => "notify.secret's",
-                };
-                line("hooks.secret", &secret);
-                line("hooks.timeout", &self.hooks.timeout);
-                line("hooks.concurrency", &self.hooks.concurrency);
-                line("hooks.cache_ttl", &self.hooks.cache_ttl);
-            }
-        }
-        match &self.notify {
-            None => line("notify", &"off"),
-            Some(n) => {
-                line("notify.url", &redact_url(&n.url));
-                line("notify.secret", &REDACTED);
-                line("notify.queue_capacity", &n.queue_capacity);
-                match (&n.schedule, n.max_attempts, n.first_backoff, n.max_backoff) {
-                    (Some(waits), ..) => {
-                        let waits: Vec<Duration> = waits.iter().map(|w| **w).collect();
-                        line("notify.schedule", &waits);
-                    }
-                    (None, None, None, None) => line(
-                        "notify.schedule",
-                        &"5s, 5m, 30m, 2h, 5h, 10h, 10h (Svix's; the default)",
-                    ),
-                    (None, attempts, first, max) => {
-                        line("notify.max_attempts", &attempts.unwrap_or(10));
-                        line(
-                            "notify.first_backoff",
-                            &first.unwrap_or(Duration::from_secs(1)),
-                        );
-                        line(
-                            "notify.max_backoff",
-                            &max.unwrap_or(Duration::from_secs(300)),
-                        );
-                    }
-                }
-                line("notify.lease", &n.lease);
-                line("notify.timeout", &n.timeout);
-                line("notify.concurrency", &n.concurrency);
-            }
-        }
-        out
+/// A value as TOML writes it: switches and whole numbers bare, the rest
+/// quoted.
+fn toml_value(value: &str) -> String {
+    let bare = value == "true"
+        || value == "false"
+        || (value.parse::<i64>().is_ok() && !value.starts_with(['+', '0']) || value == "0");
+    match bare {
+        true => value.to_owned(),
+        false => toml::Value::String(value.to_owned()).to_string(),
     }
 }
 
-/// Prints a string as it is, not quoted.
-struct Raw<'a>(&'a str);
+/// The summary, built as TOML text.
+struct Summary(String);
 
-impl std::fmt::Debug for Raw<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.0)
+impl Summary {
+    fn section(&mut self, name: &str) {
+        let _ = write!(self.0, "\n[{name}]\n");
     }
+
+    fn line(&mut self, key: &str, value: Option<String>) {
+        let _ = match value {
+            Some(value) => writeln!(self.0, "{key} = {value}"),
+            None => writeln!(self.0, "# {key}: not set"),
+        };
+    }
+
+    fn text(&mut self, key: &str, value: Option<&str>) {
+        self.line(key, value.map(toml_value));
+    }
+}
+
+impl Config {
+    /// What the configuration says, with the library's settings read back
+    /// from `sink` and `notifier`, secrets redacted.
+    pub(crate) fn describe(
+        &self,
+        sink: &CaptureSinkBuilder,
+        notifier: Option<&NotifierBuilder>,
+    ) -> String {
+        let mut s = Summary(String::from(
+            "# shotsink: the configuration in effect, defaults included\n",
+        ));
+        s.text("listen", Some(&self.listen.to_string()));
+        s.text("path", Some(&self.path));
+        s.text(
+            "admin_listen",
+            self.admin_listen.map(|a| a.to_string()).as_deref(),
+        );
+        s.text("shutdown_timeout", Some(&duration(self.shutdown_timeout)));
+        s.text("ready_cache", Some(&duration(self.ready_cache)));
+        s.section("log");
+        s.text("format", Some(self.log.format.as_str()));
+        s.text("level", Some(&self.log.level));
+        s.section("metrics");
+        s.text("enabled", Some(&self.metrics.enabled.to_string()));
+        s.text("path", Some(&self.metrics.path));
+        s.section("store");
+        s.text("url", Some(&redact_url(&self.store.url)));
+        s.text("acl", self.store.acl.as_deref());
+        let options: Vec<String> = self
+            .store
+            .options
+            .iter()
+            .map(|(key, value)| {
+                let shown = if is_secret(key) { REDACTED } else { &value.0 };
+                format!("{key} = {}", toml_value(shown))
+            })
+            .collect();
+        let options = match options.is_empty() {
+            true => "{}".to_owned(),
+            false => format!("{{ {} }}", options.join(", ")),
+        };
+        s.line("options", Some(options));
+        self.describe_secrets(&mut s);
+        let mut group = "";
+        for &key in SinkConfigKey::ALL {
+            if key.group() != group {
+                group = key.group();
+                s.section(group);
+            }
+            let value = sink.get_config(key).map(|v| match key.is_secret() {
+                true => REDACTED.to_owned(),
+                false => redact_url(&v),
+            });
+            s.text(key.name(), value.as_deref());
+            if key == SinkConfigKey::PublicUrls {
+                let expiry = self.settings.presigned_urls.map(duration);
+                let name = PRESIGNED_URLS.trim_start_matches("object.");
+                s.text(name, expiry.as_deref());
+            }
+        }
+        match notifier {
+            None => s.0.push_str("\n# [notify]: off\n"),
+            Some(notifier) => {
+                s.section("notify");
+                for &key in NotifierConfigKey::ALL {
+                    let value = notifier.get_config(key).map(|v| match key.is_secret() {
+                        true => REDACTED.to_owned(),
+                        false => redact_url(&v),
+                    });
+                    s.text(key.name(), value.as_deref());
+                }
+            }
+        }
+        s.0
+    }
+
+    fn describe_secrets(&self, s: &mut Summary) {
+        s.section("secrets");
+        match self.secrets.values.len() {
+            0 if self.secrets.mint_keys.is_empty() => {
+                s.0.push_str("# values: none; one is generated at start\n")
+            }
+            n => s.line("values", Some(format!("{:?}", vec![REDACTED; n]))),
+        }
+        let keys: Vec<String> = self
+            .secrets
+            .mint_keys
+            .iter()
+            .map(|k| format!("{{ id = {}, key = \"{REDACTED}\" }}", toml_value(&k.id)))
+            .collect();
+        s.line("mint_keys", Some(format!("[{}]", keys.join(", "))));
+    }
+}
+
+fn duration(d: std::time::Duration) -> String {
+    humantime::format_duration(d).to_string()
 }

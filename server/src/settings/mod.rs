@@ -12,15 +12,17 @@ use std::str::FromStr;
 use figment::Figment;
 use figment::providers::{Format, Toml};
 use figment::value::Value;
+use shotsink::SinkConfigKey;
+use shotsink::notify::NotifierConfigKey;
 
-mod app;
 mod apply;
 mod describe;
+mod library;
 mod schema;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use schema::{Config, LogConfig, LogFormat, NotifyConfig};
+pub(crate) use schema::{Config, LogConfig, LogFormat};
 
 /// The short forms, the same as the examples' variables: part of the
 /// interface (the README lists them), each with the key it sets.
@@ -54,36 +56,35 @@ pub(crate) fn in_server_terms(error: shotsink::ConfigError) -> shotsink::ConfigE
             name: server_key(name),
             reason,
         },
+        ConfigError::InvalidPrefix {
+            setting,
+            prefix,
+            source,
+        } => ConfigError::InvalidPrefix {
+            setting: server_key(setting),
+            prefix,
+            source,
+        },
         other => other,
     }
 }
 
-/// The key of this server's configuration that sets a library setting.
+/// The key of this server's configuration that sets a library setting:
+/// the library's own key for the method an error names.
 fn server_key(setting: &'static str) -> &'static str {
-    match setting {
-        "Notifier::builder(url)" => "notify.url",
-        "Notifier::builder(secret)" => "notify.secret",
-        "NotifierBuilder::queue_capacity" => "notify.queue_capacity",
-        "NotifierBuilder::concurrency" => "notify.concurrency",
-        "NotifierBuilder::timeout" => "notify.timeout",
-        "NotifierBuilder::schedule" => "notify.schedule",
-        "NotifierBuilder::max_attempts" => "notify.max_attempts",
-        "NotifierBuilder::backoff(first)" => "notify.first_backoff",
-        "NotifierBuilder::backoff(max)" => "notify.max_backoff",
-        "NotifierBuilder::build" => "notify",
-        "HttpAuthorizer::new(url)" => "hooks.authorize",
-        "HttpAuthorizer::new(secret)" => "hooks.secret",
-        "HttpAuthorizer::new" => "hooks",
-        "authorize_timeout" => "hooks.timeout",
-        "authorize_concurrency" => "hooks.concurrency",
-        other => other,
-    }
+    let sink = SinkConfigKey::ALL.iter().map(|k| (k.setter(), k.as_str()));
+    let notify = NotifierConfigKey::ALL
+        .iter()
+        .map(|k| (k.setter(), k.as_str()));
+    sink.chain(notify)
+        .find(|(setter, _)| *setter == setting)
+        .map_or(setting, |(_, key)| key)
 }
 
 /// Why a configuration cannot be used; names the key and where it came
 /// from.
 #[derive(Debug)]
-pub(crate) struct ConfigLoadError(String);
+pub(crate) struct ConfigLoadError(pub(crate) String);
 
 impl fmt::Display for ConfigLoadError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -175,7 +176,8 @@ impl Config {
                 _ => figment.merge((key, parse(&value))),
             };
         }
-        let config: Config = figment.extract()?;
+        let mut config: Config = figment.extract()?;
+        config.settings = library::Library::read(&config.library)?;
         config.validate()?;
         Ok(config)
     }

@@ -1,19 +1,20 @@
-//! The configuration's shape, as TOML (and `SHOTSINK_*` variables) give it.
-//! Every struct refuses unknown keys; a limit left out keeps the library's
-//! default (the library is the only place defaults are written).
+//! The configuration's shape, as TOML (and `SHOTSINK_*` variables) give it:
+//! the server's own settings, typed here, and every other section handed to
+//! the library by key (`[limits]`, `[capture]`, `[object]`, `[hooks]`,
+//! `[notify]`, ...: see `shotsink::configure`), which writes their defaults.
+//! Every struct refuses unknown keys; the library's sections are checked
+//! against its keys.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use bytesize::ByteSize;
 use serde::Deserialize;
 
-pub(crate) use super::app::{HooksConfig, NotifyConfig};
-
-/// The whole configuration.
+/// The whole configuration. Unknown top-level keys land in `library`,
+/// where [`Library::read`](super::library::Library::read) refuses them.
 #[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
+#[serde(default)]
 pub(crate) struct Config {
     pub(crate) listen: SocketAddr,
     pub(crate) path: String,
@@ -26,12 +27,12 @@ pub(crate) struct Config {
     pub(crate) metrics: MetricsConfig,
     pub(crate) store: StoreConfig,
     pub(crate) secrets: SecretsConfig,
-    pub(crate) keys: KeysConfig,
-    pub(crate) capture: CaptureConfig,
-    pub(crate) limits: LimitsConfig,
-    pub(crate) object: ObjectConfig,
-    pub(crate) notify: Option<NotifyConfig>,
-    pub(crate) hooks: HooksConfig,
+    /// Every other section: the library's, by key.
+    #[serde(flatten)]
+    pub(crate) library: BTreeMap<String, Raw>,
+    /// `library`, checked against the library's keys by `load`.
+    #[serde(skip)]
+    pub(crate) settings: super::library::Library,
 }
 
 impl Default for Config {
@@ -46,12 +47,8 @@ impl Default for Config {
             metrics: MetricsConfig::default(),
             store: StoreConfig::default(),
             secrets: SecretsConfig::default(),
-            keys: KeysConfig::default(),
-            capture: CaptureConfig::default(),
-            limits: LimitsConfig::default(),
-            object: ObjectConfig::default(),
-            notify: None,
-            hooks: HooksConfig::default(),
+            library: BTreeMap::new(),
+            settings: super::library::Library::default(),
         }
     }
 }
@@ -80,6 +77,16 @@ impl Default for LogConfig {
 pub(crate) enum LogFormat {
     Plain,
     Json,
+}
+
+impl LogFormat {
+    /// As the file writes it.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Plain => "plain",
+            LogFormat::Json => "json",
+        }
+    }
 }
 
 /// `[metrics]`.
@@ -136,113 +143,55 @@ pub(crate) struct MintKeyConfig {
     pub(crate) key: String,
 }
 
-/// `[keys]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub(crate) struct KeysConfig {
-    pub(crate) prefix: Option<String>,
+/// A value as the file wrote it: text, a number, a switch, a list or a
+/// table, turned into the library's text by [`Raw::text`].
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub(crate) enum Raw {
+    Text(String),
+    Flag(bool),
+    Whole(i64),
+    Number(f64),
+    List(Vec<Raw>),
+    Table(BTreeMap<String, Raw>),
 }
 
-/// `[capture]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub(crate) struct CaptureConfig {
-    pub(crate) on_existing: Option<OnExisting>,
-    pub(crate) early_file: Option<EarlyFile>,
-    pub(crate) staging_prefix: Option<String>,
+impl Raw {
+    /// The library's text for it: a list's items separated by commas, a
+    /// table's entries as `key=value` pairs (`shotsink::configure`).
+    pub(crate) fn text(&self) -> String {
+        match self {
+            Raw::Text(s) => s.clone(),
+            Raw::Flag(b) => b.to_string(),
+            Raw::Whole(n) => n.to_string(),
+            Raw::Number(x) => x.to_string(),
+            Raw::List(items) => {
+                let items: Vec<String> = items.iter().map(Raw::text).collect();
+                items.join(", ")
+            }
+            Raw::Table(entries) => {
+                let pairs: Vec<String> = entries
+                    .iter()
+                    .map(|(k, v)| format!("{k}={}", v.text()))
+                    .collect();
+                pairs.join(", ")
+            }
+        }
+    }
 }
 
-/// `OnExisting`, as written in the file.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum OnExisting {
-    Overwrite,
-    KeepFirst,
-    Reject,
-}
-
-/// `EarlyFile`, as written in the file.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum EarlyFile {
-    Refuse,
-    Stage,
-}
-
-/// `[limits]`: each one the builder's setter of the same name.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub(crate) struct LimitsConfig {
-    pub(crate) max_file_size: Option<ByteSize>,
-    pub(crate) max_text_field_size: Option<ByteSize>,
-    /// `0` for no bound.
-    pub(crate) max_pixels: Option<u64>,
-    pub(crate) max_fields: Option<usize>,
-    pub(crate) part_size: Option<ByteSize>,
-    pub(crate) max_parts_in_flight: Option<usize>,
-    pub(crate) max_unverified_file_size: Option<ByteSize>,
-    pub(crate) max_body_size: Option<ByteSize>,
-    pub(crate) max_buffered_bytes: Option<ByteSize>,
-    pub(crate) max_unverified_bytes: Option<ByteSize>,
-    #[serde(with = "humantime_serde")]
-    pub(crate) idle_timeout: Option<Duration>,
-    #[serde(with = "humantime_serde")]
-    pub(crate) admission_timeout: Option<Duration>,
-    /// Bytes per second; with `min_data_rate_grace`.
-    pub(crate) min_data_rate: Option<ByteSize>,
-    #[serde(with = "humantime_serde")]
-    pub(crate) min_data_rate_grace: Option<Duration>,
-    #[serde(with = "humantime_serde")]
-    pub(crate) verify_timeout: Option<Duration>,
-    #[serde(with = "humantime_serde")]
-    pub(crate) linger_timeout: Option<Duration>,
-}
-
-/// `[object]`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub(crate) struct ObjectConfig {
-    pub(crate) cache_control: Option<String>,
-    pub(crate) content_disposition: Option<Disposition>,
-    pub(crate) metadata: bool,
-    pub(crate) sha256: bool,
-    pub(crate) storage_class: Option<String>,
-    pub(crate) tags: BTreeMap<String, Scalar>,
-    pub(crate) capture_tags: bool,
-    pub(crate) public_urls: Option<String>,
-    /// The expiry of presigned links, e.g. `1h`.
-    #[serde(with = "humantime_serde")]
-    pub(crate) presigned_urls: Option<Duration>,
-}
-
-/// `Disposition`, as written in the file.
-#[derive(Debug, Clone, Copy, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum Disposition {
-    Inline,
-    Attachment,
-}
-
-/// A string setting that may be written as a number or a boolean
+/// A store option, which may be written as a number or a boolean
 /// (`aws_allow_http = true`), kept as its text.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Scalar(pub(crate) String);
 
 impl<'de> Deserialize<'de> for Scalar {
     fn deserialize<D: serde::Deserializer<'de>>(de: D) -> Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Any {
-            Text(String),
-            Flag(bool),
-            Whole(i64),
-            Number(f64),
+        match Raw::deserialize(de)? {
+            Raw::List(_) | Raw::Table(_) => Err(serde::de::Error::custom(
+                "expected a string, a number or a boolean",
+            )),
+            scalar => Ok(Scalar(scalar.text())),
         }
-        Ok(Scalar(match Any::deserialize(de)? {
-            Any::Text(s) => s,
-            Any::Flag(b) => b.to_string(),
-            Any::Whole(n) => n.to_string(),
-            Any::Number(x) => x.to_string(),
-        }))
     }
 }

@@ -5,12 +5,27 @@ use std::sync::Arc;
 use object_store::memory::InMemory;
 
 use super::*;
+use shotsink::SinkConfigKey;
+use shotsink::notify::NotifierConfigKey;
 
 fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .collect()
+}
+
+/// Loaded, but refused by the library's builders: the error in the
+/// server's words.
+fn invalid(toml: &str) -> String {
+    let config = Config::from_parts(Some(toml), Vec::new()).unwrap();
+    let sink = config.sink_builder(Arc::new(InMemory::new()), &["s".to_owned()]);
+    let built = sink.and_then(|b| b.build().map(|_| ()));
+    let checked = built.and_then(|()| config.notifier_builder().map_or(Ok(()), |n| n.check()));
+    match checked {
+        Ok(()) => panic!("accepted: {toml}"),
+        Err(e) => in_server_terms(e).to_string(),
+    }
 }
 
 fn error(toml: &str, vars: &[(&str, &str)]) -> String {
@@ -79,7 +94,7 @@ fn nothing_configured_is_the_examples_setup() {
     assert_eq!(config.path, "/callback");
     assert_eq!(config.store_url(), "./captures");
     assert_eq!(config.log.format, LogFormat::Plain);
-    assert!(config.metrics.enabled && config.notify.is_none());
+    assert!(config.metrics.enabled && config.notifier_builder().is_none());
     assert!(config.needs_generated_secret());
 }
 
@@ -88,7 +103,10 @@ fn every_section_is_read_and_builds_a_sink() {
     let config = Config::from_parts(Some(FULL), Vec::new()).unwrap();
     assert_eq!(config.listen.to_string(), "127.0.0.1:4000");
     assert_eq!(config.log.format, LogFormat::Json);
-    assert_eq!(config.notify.as_ref().and_then(|n| n.max_attempts), Some(3));
+    let notifier = config.notifier_builder().unwrap();
+    let attempts = notifier.get_config(NotifierConfigKey::MaxAttempts);
+    assert_eq!(attempts.as_deref(), Some("3"));
+    assert!(notifier.check().is_ok());
     let store = Arc::new(InMemory::new());
     let built = config
         .sink_builder(store, config.secrets())
@@ -101,9 +119,12 @@ fn every_section_is_read_and_builds_a_sink() {
 fn unknown_keys_and_bad_values_are_errors_naming_the_key() {
     assert!(error("[limits]\nmax_fil_size = 1\n", &[]).contains("max_fil_size"));
     assert!(error("", &[("SHOTSINK_LIMITS__NOPE", "1")]).contains("nope"));
-    assert!(error("[capture]\non_existing = \"sometimes\"\n", &[]).contains("on_existing"));
+    assert!(invalid("[capture]\non_existing = \"sometimes\"\n").contains("capture.on_existing"));
     assert!(error("listen = \"nowhere\"\n", &[]).contains("listen"));
-    assert!(error("[limits]\nmax_file_size = \"lots\"\n", &[]).contains("max_file_size"));
+    assert!(invalid("[limits]\nmax_file_size = \"lots\"\n").contains("limits.max_file_size"));
+    assert!(invalid("[limits]\nmax_fields = 2\n").contains("limits.max_fields"));
+    let lease = "[notify]\nurl = \"http://a/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nlease = \"1s\"\n";
+    assert!(invalid(lease).contains("notify.lease"));
     assert!(error("path = \"callback\"\n", &[]).contains("path"));
     assert!(error("path = \"/healthz\"\n", &[]).contains("path"));
     assert!(error("path = \"/cb{x}\"\n", &[]).contains("path"));
@@ -133,15 +154,20 @@ fn the_environment_wins_over_the_file() {
     assert_eq!(config.listen.to_string(), "127.0.0.1:5000");
     assert_eq!(config.secrets(), ["a", "b"]);
     assert_eq!(config.store_url(), "/tmp/shots");
-    assert_eq!(config.limits.max_file_size.map(|b| b.as_u64()), Some(1000));
-    let idle = config.limits.idle_timeout;
-    assert_eq!(idle, Some(std::time::Duration::from_secs(5)));
+    let sink = config.sink_builder(Arc::new(InMemory::new()), &[]).unwrap();
+    let size = sink.get_config(SinkConfigKey::MaxFileSize);
+    assert_eq!(size.as_deref(), Some("1000 B"));
+    let idle = sink.get_config(SinkConfigKey::IdleTimeout);
+    assert_eq!(idle.as_deref(), Some("5s"));
 }
 
 #[test]
 fn the_summary_shows_settings_and_never_a_secret() {
     let config = Config::from_parts(Some(FULL), Vec::new()).unwrap();
-    let summary = config.describe();
+    let sink = config
+        .sink_builder(Arc::new(InMemory::new()), config.secrets())
+        .unwrap();
+    let summary = config.describe(&sink, config.notifier_builder().as_ref());
     for secret in [
         "static-secret-value",
         "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
@@ -153,4 +179,95 @@ fn the_summary_shows_settings_and_never_a_secret() {
     }
     assert!(summary.contains("<redacted>"));
     assert!(summary.contains("STANDARD_IA") && summary.contains("127.0.0.1:4000"));
+}
+
+/// The summary read back as TOML: `section.key` to the value's text.
+fn summary_values(summary: &str) -> std::collections::BTreeMap<String, String> {
+    let dict: figment::value::Dict = Figment::from(Toml::string(summary)).extract().unwrap();
+    let mut values = std::collections::BTreeMap::new();
+    for (section, value) in dict {
+        if let Some(table) = value.into_dict() {
+            for (name, value) in table {
+                let text = value
+                    .clone()
+                    .into_string()
+                    .or_else(|| value.to_bool().map(|b| b.to_string()))
+                    .or_else(|| value.to_i128().map(|n| n.to_string()));
+                if let Some(text) = text {
+                    values.insert(format!("{section}.{name}"), text);
+                }
+            }
+        }
+    }
+    values
+}
+
+/// One list of settings: every key of the library is settable from the
+/// file and from the environment, and shown by `check-config`, with no
+/// list of them in the server.
+#[test]
+fn every_library_key_is_settable_from_the_file_and_the_environment_and_shown() {
+    let notify = |key: &str| {
+        let mut base = "[notify]\n".to_owned();
+        if key != "notify.url" {
+            base.push_str("url = \"https://app.example.com/\"\n");
+        }
+        if key != "notify.secret" {
+            base.push_str("secret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n");
+        }
+        base
+    };
+    let sink_keys = SinkConfigKey::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.example(), k.is_secret()));
+    let notify_keys = NotifierConfigKey::ALL
+        .iter()
+        .map(|k| (k.as_str(), k.example(), k.is_secret()));
+    for (key, example, secret) in sink_keys.chain(notify_keys) {
+        let (group, name) = key.split_once('.').unwrap();
+        let quoted = toml::Value::String(example.to_owned()).to_string();
+        let base = if group == "notify" {
+            notify(key)
+        } else {
+            String::new()
+        };
+        let file = match group {
+            "notify" => format!("{base}{name} = {quoted}\n"),
+            _ => format!("{base}[{group}]\n{name} = {quoted}\n"),
+        };
+        let variable = format!("SHOTSINK_{}", key.replace('.', "__").to_ascii_uppercase());
+        let from_file = Config::from_parts(Some(&file), Vec::new()).unwrap();
+        let from_env = Config::from_parts(Some(&base), env(&[(&variable, example)])).unwrap();
+        for config in [from_file, from_env] {
+            let sink = config.sink_builder(Arc::new(InMemory::new()), &[]).unwrap();
+            let notifier = config.notifier_builder();
+            let read = match group {
+                "notify" => {
+                    let k: NotifierConfigKey = key.parse().unwrap();
+                    notifier.as_ref().unwrap().get_config(k)
+                }
+                _ => sink.get_config(key.parse().unwrap()),
+            };
+            assert_eq!(
+                read.as_deref(),
+                Some(example),
+                "{key} from {file} or {variable}"
+            );
+            let shown = summary_values(&config.describe(&sink, notifier.as_ref()));
+            let expected = if secret { "<redacted>" } else { example };
+            assert_eq!(shown.get(key).map(String::as_str), Some(expected), "{key}");
+        }
+    }
+}
+
+#[test]
+fn a_key_the_library_does_not_have_is_refused_with_the_keys_it_has() {
+    let message = error("[limits]\nmax_fil_size = 1\n", &[]);
+    assert!(
+        message.contains("limits.max_fil_size") && message.contains("max_file_size"),
+        "{message}"
+    );
+    assert!(error("listn = \"127.0.0.1:1\"\n", &[]).contains("listn"));
+    assert!(error("[limit]\nmax_file_size = 1\n", &[]).contains("no section [limit]"));
+    assert!(error("[notify]\nurl = \"http://a/\"\nretries = 3\n", &[]).contains("notify.retries"));
 }
