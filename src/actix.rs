@@ -38,7 +38,7 @@ use futures_util::StreamExt;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use http_body_util::BodyExt;
 
-use crate::{BoxError, CaptureSink, Outcome, Received, Rejection, response};
+use crate::{BoxError, CaptureSink, Outcome, Received, Rejection, answer::response};
 
 /// A route that answers capture callbacks, for
 /// `App::route("/callback", shotsink::actix::route(sink))`.

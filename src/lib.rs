@@ -152,69 +152,58 @@
 #![allow(clippy::type_complexity)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-// In the order data flows through them; see docs/DESIGN.md for the map.
-mod attributes;
-pub mod authorize;
-mod budget;
-mod builder;
-pub mod capture;
-mod coalesce;
-mod config;
-pub mod configure;
-mod error;
-mod format;
-mod hex;
-mod key;
-mod link;
-mod metrics;
-pub mod mint;
-mod outcome;
-mod policy;
-mod probe;
-mod random;
-mod receive;
-mod received;
-mod rejection;
-mod response;
-mod secret;
-mod sink;
-mod store;
-mod upload;
-
+// In the order a callback flows through them; docs/DESIGN.md maps each
+// folder. A request comes in through the tower surface (or actix) to the
+// sink, is received within its memory and time bounds, its file's type
+// proved and its secret verified, the app asked, the capture stored, the
+// outcome answered and the app told; `configure` sets all of it up.
 #[cfg(feature = "actix")]
 #[cfg_attr(docsrs, doc(cfg(feature = "actix")))]
 pub mod actix;
+mod answer;
+pub mod authorize;
+pub mod capture;
 #[cfg(feature = "client")]
 #[cfg_attr(docsrs, doc(cfg(feature = "client")))]
 pub mod client;
+pub mod configure;
+mod hex;
+mod metrics;
 #[cfg(feature = "notify")]
 #[cfg_attr(docsrs, doc(cfg(feature = "notify")))]
 pub mod notify;
-#[cfg(feature = "aws")]
-#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
-pub mod providers;
+mod prove;
+mod random;
+mod receive;
+mod sink;
+mod store;
 #[cfg(feature = "test-util")]
 #[cfg_attr(docsrs, doc(cfg(feature = "test-util")))]
 pub mod testing;
+mod verify;
 
-pub use attributes::Disposition;
+pub use answer::outcome::{ExistingCapture, Outcome, RenderFailure, StoredCapture};
+pub use answer::received::Received;
+pub use answer::rejection::{Rejection, RejectionKind};
 pub use authorize::{Authorization, AuthorizeRequest, Authorizer};
-pub use builder::CaptureSinkBuilder;
 pub use configure::SinkConfigKey;
-pub use error::ConfigError;
-pub use format::{Format, UnknownFormat};
-pub use key::{KeyContext, KeyLayout};
-#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
-pub use link::Presigner;
-pub use outcome::{ExistingCapture, Outcome, RenderFailure, StoredCapture};
-pub use policy::{EarlyFile, OnExisting};
-pub use received::Received;
-pub use rejection::{Rejection, RejectionKind};
-pub use secret::{Secret, SecretResolver};
+pub use configure::builder::CaptureSinkBuilder;
+pub use configure::error::ConfigError;
+pub use configure::policy::{EarlyFile, OnExisting};
+pub use prove::format::{Format, UnknownFormat};
 pub use sink::CaptureSink;
+pub use store::attributes::Disposition;
+pub use store::key::{KeyContext, KeyLayout};
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
-pub use store::presigner_from_url;
-pub use store::store_from_url;
+pub use store::link::Presigner;
+#[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
+pub use store::open::presigner_from_url;
+pub use store::open::store_from_url;
+#[cfg(feature = "aws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
+pub use store::providers;
+pub use verify::mint;
+pub use verify::secret::{Secret, SecretResolver};
 
 /// A boxed error, as returned by a [`SecretResolver`] and accepted from body
 /// streams.

@@ -8,7 +8,7 @@ use futures_util::Stream;
 use http::HeaderMap;
 use object_store::ObjectStore;
 
-use crate::config::Config;
+use crate::configure::runtime::Config;
 use crate::{BoxError, Received, receive};
 
 /// Receives capture callbacks and stores their files.

@@ -7,7 +7,7 @@ use http::{Request, Response};
 use http_body_util::Full;
 use tower_service::Service;
 
-use crate::{Outcome, response};
+use crate::{Outcome, answer::response};
 
 /// The inner service of the endpoint form ([`CaptureSink::service`](crate::CaptureSink::service)):
 /// answers 200 with a one-line plain-text body naming what happened.

@@ -11,7 +11,7 @@ use pin_project_lite::pin_project;
 use tower_service::Service;
 
 use super::{OnRejection, ResponseBody};
-use crate::{Outcome, Received, Rejection, response};
+use crate::{Outcome, Received, Rejection, answer::response};
 
 /// The request head and the callback received.
 type Receiving = BoxFuture<'static, (Parts, Received)>;

@@ -8,7 +8,7 @@ use http_body_util::{BodyDataStream, Empty, Full};
 use tower_service::Service;
 
 use super::{CaptureLayer, OnRejection, ResponseBody, ResponseFuture};
-use crate::{BoxError, CaptureSink, Rejection, response};
+use crate::{BoxError, CaptureSink, Rejection, answer::response};
 
 /// Receives a capture callback, stores its file, then calls the inner
 /// service with the [`Outcome`](crate::Outcome) in the request extensions.

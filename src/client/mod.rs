@@ -11,7 +11,7 @@
 //!   into batches of the plan's size.
 //!
 //! The callback secret is either one shared secret or, with a
-//! [`SecretMint`](crate::mint::SecretMint), a fresh self-verifying secret per capture or batch that
+//! [`SecretMint`](crate::verify::mint::SecretMint), a fresh self-verifying secret per capture or batch that
 //! the sink checks with no database ([`CaptureSinkBuilder::secret_mint`](crate::CaptureSinkBuilder::secret_mint)).
 //!
 //! # Example

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::mint::SecretMint;
+use crate::verify::mint::SecretMint;
 
 /// The public capture API.
 pub const DEFAULT_BASE_URL: &str = "https://api.shotbot.net";

@@ -131,6 +131,11 @@ macro_rules! config_keys {
 
 pub(crate) use config_keys;
 
+pub(crate) mod builder;
+pub(crate) mod error;
+mod limits;
+pub(crate) mod policy;
+pub(crate) mod runtime;
 mod sink_key;
 pub(crate) mod value;
 

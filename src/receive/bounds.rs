@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::budget::Overloaded;
+use crate::receive::budget::Overloaded;
 
 /// Bytes handed to the parser in one go before the reader yields.
 pub(super) const BURST: usize = 64 * 1024;

@@ -10,13 +10,13 @@ use multer::Field;
 use object_store::path::Path;
 
 use super::bounds::{Progress, Timing};
-use super::reject::{conflict, form_error, store_error};
-use super::sniff::Head;
+use super::wording::{conflict, form_error, store_error};
 use crate::authorize::Placement;
-use crate::budget::Account;
-use crate::config::Config;
-use crate::probe::{Identified, Probe};
-use crate::upload::{Upload, exists};
+use crate::configure::runtime::Config;
+use crate::prove::probe::{Identified, Probe};
+use crate::prove::sniff::Head;
+use crate::receive::budget::Account;
+use crate::store::upload::{Upload, exists};
 use crate::{AuthorizeRequest, Format, KeyContext, OnExisting, Rejection, RejectionKind};
 
 pub(super) struct Context {

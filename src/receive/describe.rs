@@ -5,7 +5,7 @@
 use object_store::{Attribute, GetOptions};
 
 use crate::ExistingCapture;
-use crate::config::Config;
+use crate::configure::runtime::Config;
 
 /// Fills `existing` from a `HEAD` of its key; a store that cannot answer
 /// leaves the fields `None` (the callback is answered all the same).

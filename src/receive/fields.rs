@@ -5,9 +5,9 @@ use multer::Multipart;
 
 use super::context::Context;
 use super::file::{self, FilePlan, FileState};
-use super::reject::{duplicate, form_error, missing};
-use super::sniff;
-use super::verify::SecretCheck;
+use super::wording::{duplicate, form_error, missing};
+use crate::prove::sniff;
+use crate::verify::SecretCheck;
 use crate::{Format, Outcome, Rejection, RejectionKind, RenderFailure};
 
 /// The longest token kept after sanitising: tokens are 32 characters in

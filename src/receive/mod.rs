@@ -27,20 +27,20 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE, EXPECT};
 use multer::{Constraints, Multipart, SizeLimit};
 use tokio::time::Instant;
 
-use crate::budget::Account;
-use crate::config::Config;
+use crate::configure::runtime::Config;
+use crate::receive::budget::Account;
 use crate::{BoxError, Outcome, Received, Rejection, RejectionKind};
 
 mod bounds;
+pub(crate) mod budget;
+pub(crate) mod coalesce;
 mod context;
 mod describe;
 mod fields;
 mod file;
 mod reader;
-mod reject;
 mod slot;
-mod sniff;
-mod verify;
+pub(crate) mod wording;
 
 use bounds::{Progress, Timing};
 use context::Context;
@@ -88,7 +88,7 @@ where
     if let (Ok(outcome), Some(notifier)) = (&result, &config.notifier)
         && let Err(error) = notifier.record(outcome, received_at).await
     {
-        result = Err(reject::unrecorded(error));
+        result = Err(wording::unrecorded(error));
     }
     let saturated = account.waited();
     // A client waiting for `100 Continue` before it sends the body has not
@@ -173,13 +173,13 @@ fn boundary(headers: &HeaderMap) -> Result<String, Rejection> {
     let content_type = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .ok_or_else(reject::not_multipart)?;
+        .ok_or_else(wording::not_multipart)?;
     multer::parse_boundary(content_type).map_err(|e| match e {
         multer::Error::NoBoundary => Rejection::new(
             RejectionKind::Malformed,
             "multipart/form-data without a boundary",
         ),
-        _ => reject::not_multipart(),
+        _ => wording::not_multipart(),
     })
 }
 

@@ -16,7 +16,7 @@ use tokio::time::{Instant, Sleep};
 use super::bounds::{BURST, BodyError, MAX_PARSER_HOLD, Progress, STALL, Timing};
 use super::slot::Slot;
 use crate::BoxError;
-use crate::budget::{Account, Overloaded};
+use crate::receive::budget::{Account, Overloaded};
 
 /// Wraps the body stream for the parser.
 ///

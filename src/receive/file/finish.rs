@@ -2,11 +2,11 @@
 
 use super::placed::{Placed, whole};
 use super::{FileState, staged};
+use crate::prove::sniff;
 use crate::receive::context::{Context, or_abort};
-use crate::receive::reject::missing;
-use crate::receive::sniff;
-use crate::receive::verify::Verified;
-use crate::upload::Upload;
+use crate::receive::wording::missing;
+use crate::store::upload::Upload;
+use crate::verify::Verified;
 use crate::{Format, Outcome, Rejection};
 
 /// Makes the verified callback's file visible at its key, or says why not.

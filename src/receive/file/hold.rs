@@ -6,10 +6,10 @@ use multer::Field;
 use object_store::path::Path;
 
 use super::FileState;
-use crate::budget::Tracked;
-use crate::coalesce::Coalesced;
+use crate::prove::sniff;
+use crate::receive::budget::Tracked;
+use crate::receive::coalesce::Coalesced;
 use crate::receive::context::{Context, or_abort};
-use crate::receive::sniff;
 use crate::{EarlyFile, Rejection, RejectionKind, hex, random};
 
 /// Holds the file up to `max_unverified_file_size`; past it, refuses it or

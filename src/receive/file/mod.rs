@@ -18,9 +18,9 @@ use multer::Field;
 use object_store::path::Path;
 
 use super::context::{Context, or_abort};
-use super::sniff;
-use crate::budget::Tracked;
-use crate::upload::Upload;
+use crate::prove::sniff;
+use crate::receive::budget::Tracked;
+use crate::store::upload::Upload;
 use crate::{Format, Rejection};
 
 mod finish;

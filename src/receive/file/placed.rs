@@ -4,10 +4,10 @@
 use object_store::PutResult;
 use object_store::path::Path;
 
-use crate::probe::Dimensions;
+use crate::prove::probe::Dimensions;
 use crate::receive::context::or_abort;
-use crate::receive::reject::{conflict, store_error, unconfirmed};
-use crate::upload::{FinishError, Upload};
+use crate::receive::wording::{conflict, store_error, unconfirmed};
+use crate::store::upload::{FinishError, Upload};
 use crate::{
     ExistingCapture, Format, OnExisting, Outcome, Rejection, RejectionKind, StoredCapture,
 };

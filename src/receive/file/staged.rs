@@ -5,10 +5,10 @@ use object_store::path::Path;
 use object_store::{CopyMode, CopyOptions, ObjectStore, ObjectStoreExt};
 
 use super::placed::{Placed, whole};
+use crate::prove::sniff;
 use crate::receive::context::Context;
 use crate::receive::context::or_abort;
-use crate::receive::sniff;
-use crate::upload::{FinishError, Upload};
+use crate::store::upload::{FinishError, Upload};
 use crate::{Format, Outcome, Rejection, RejectionKind};
 
 /// Checks the staged file against the declaration and the policy, then

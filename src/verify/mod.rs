@@ -5,14 +5,17 @@
 
 use tokio::time::Instant;
 
-use super::reject::{BoxedError, invalid_secret, missing_secret};
-use crate::config::Secrets;
-use crate::mint::MintError;
-use crate::secret::{Digest32, digest, verify_any};
+use crate::configure::runtime::Secrets;
+use crate::receive::wording::{BoxedError, invalid_secret, missing_secret};
+use crate::verify::mint::MintError;
+use crate::verify::secret::{Digest32, digest, verify_any};
 use crate::{Rejection, RejectionKind};
 
+pub mod mint;
+pub(crate) mod secret;
+
 /// Where the secret check stands.
-pub(super) enum SecretCheck {
+pub(crate) enum SecretCheck {
     /// No `callback_secret` field yet.
     Unseen,
     /// Matched no static or minted secret; waits for the token to ask the
@@ -27,21 +30,21 @@ pub(super) enum SecretCheck {
 
 /// Proof that the callback's secret was verified; only
 /// [`SecretCheck::proof`] makes one.
-pub(super) struct Verified(());
+pub(crate) struct Verified(());
 
 impl SecretCheck {
-    pub(super) fn is_seen(&self) -> bool {
+    pub(crate) fn is_seen(&self) -> bool {
         !matches!(self, SecretCheck::Unseen)
     }
 
-    pub(super) fn is_verified(&self) -> bool {
+    pub(crate) fn is_verified(&self) -> bool {
         matches!(self, SecretCheck::Verified)
     }
 
     /// Checks the secret sent against the static secrets, then the mint;
     /// what matches neither waits for the resolver, or is refused if there
     /// is none. Every comparison is in constant time.
-    pub(super) fn check(&mut self, secrets: &Secrets, sent: &[u8]) -> Result<(), Rejection> {
+    pub(crate) fn check(&mut self, secrets: &Secrets, sent: &[u8]) -> Result<(), Rejection> {
         let candidate = digest(sent);
         if verify_any(&secrets.fixed, &candidate) {
             *self = SecretCheck::Verified;
@@ -66,7 +69,7 @@ impl SecretCheck {
 
     /// Asks the resolver for the token's secret once both the candidate and
     /// the token are known, within the secret's deadline.
-    pub(super) async fn resolve(
+    pub(crate) async fn resolve(
         &mut self,
         secrets: &Secrets,
         token: Option<&str>,
@@ -97,7 +100,7 @@ impl SecretCheck {
 
     /// The proof, once the form is read: a secret never sent, or never
     /// matched, is refused.
-    pub(super) fn proof(&self) -> Result<Verified, Rejection> {
+    pub(crate) fn proof(&self) -> Result<Verified, Rejection> {
         match self {
             SecretCheck::Verified => Ok(Verified(())),
             SecretCheck::Unseen => Err(missing_secret()),

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use super::CaptureSinkBuilder;
-use crate::config::{per_callback, unverified_per_callback};
+use crate::configure::runtime::{per_callback, unverified_per_callback};
 
 impl CaptureSinkBuilder {
     /// Largest file accepted, in bytes; a larger one is answered 413 and

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use object_store::{Attribute, AttributeValue, Attributes, TagSet};
 
 use crate::Format;
-use crate::probe::Identified;
+use crate::prove::probe::Identified;
 
 /// The tag keys `capture_tags` sets.
 pub(crate) const CAPTURE_TAGS: [&str; 2] = ["token", "format"];

@@ -11,10 +11,10 @@ use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutPayload, PutResult};
 use sha2::{Digest, Sha256};
 use tokio_util::task::TaskTracker;
 
-use crate::attributes::{Known, ObjectAttributes};
-use crate::budget::{Account, Tracked};
-use crate::coalesce::Coalesced;
-use crate::probe::{self, Identified, PDF_TAIL};
+use crate::prove::probe::{self, Identified, PDF_TAIL};
+use crate::receive::budget::{Account, Tracked};
+use crate::receive::coalesce::Coalesced;
+use crate::store::attributes::{Known, ObjectAttributes};
 use crate::{Format, hex};
 
 mod error;

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::EarlyFile;
-use crate::budget::CALLBACK_BUFFERS;
+use crate::receive::budget::CALLBACK_BUFFERS;
 
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;

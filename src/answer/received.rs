@@ -5,7 +5,7 @@ use bytes::Bytes;
 use http::{Response, StatusCode};
 use http_body_util::Full;
 
-use crate::{Outcome, Rejection, response};
+use crate::{Outcome, Rejection, answer::response};
 
 /// One received callback, as [`CaptureSink::receive`](crate::CaptureSink::receive)
 /// returns it: what became of it, and the signals an adapter needs to

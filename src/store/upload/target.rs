@@ -6,8 +6,8 @@ use object_store::{
 };
 
 use super::Destination;
-use crate::attributes::Known;
-use crate::probe::Identified;
+use crate::prove::probe::Identified;
+use crate::store::attributes::Known;
 
 /// Where the object goes; kept apart from the upload state so that store
 /// calls borrow only this (`Sync`) part across their awaits.

@@ -78,7 +78,7 @@ impl Format {
 /// Probes the first bytes of a file; `complete` says the file ends there.
 pub(crate) fn probe(head: &[u8], complete: bool) -> Probe {
     let Some(format) = Format::sniff(head) else {
-        return if complete || head.len() >= crate::format::SNIFF_LEN {
+        return if complete || head.len() >= crate::prove::format::SNIFF_LEN {
             Probe::Invalid("file is not a jpg, png, webp, avif or pdf")
         } else {
             Probe::NeedMore

@@ -9,7 +9,7 @@ use sha2::{Digest, Sha256};
 use subtle::{Choice, ConstantTimeEq};
 
 use crate::BoxError;
-use crate::error::ConfigError;
+use crate::configure::error::ConfigError;
 
 /// A callback secret the sink accepts.
 ///

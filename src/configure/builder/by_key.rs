@@ -2,7 +2,7 @@
 
 use super::CaptureSinkBuilder;
 use crate::configure::value::{self, write_choice, write_duration, write_size};
-use crate::link::Links;
+use crate::store::link::Links;
 use crate::{Disposition, EarlyFile, OnExisting, SinkConfigKey};
 
 const ON_EXISTING: &[(&str, OnExisting)] = &[

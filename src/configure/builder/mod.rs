@@ -6,13 +6,15 @@ use std::sync::Arc;
 use object_store::ObjectStore;
 use object_store::path::Path;
 
-use crate::attributes::ObjectAttributes;
 use crate::authorize::Gate;
-use crate::budget::Budget;
-use crate::config::{Config, Limits, Secrets, in_memory, per_callback, unverified_per_callback};
-use crate::link::Links;
-use crate::mint::SecretMint;
-use crate::upload::Destination;
+use crate::configure::runtime::{
+    Config, Limits, Secrets, in_memory, per_callback, unverified_per_callback,
+};
+use crate::receive::budget::Budget;
+use crate::store::attributes::ObjectAttributes;
+use crate::store::link::Links;
+use crate::store::upload::Destination;
+use crate::verify::mint::SecretMint;
 use crate::{
     Authorizer, CaptureSink, ConfigError, EarlyFile, KeyLayout, OnExisting, Secret, SecretResolver,
 };
@@ -101,7 +103,7 @@ impl CaptureSinkBuilder {
 
     /// Accepts secrets minted by `mint` (checked statelessly: key id,
     /// expiry, MAC), in addition to any static secrets. See
-    /// [`mint`](crate::mint).
+    /// [`mint`](crate::verify::mint).
     pub fn secret_mint(mut self, mint: SecretMint) -> Self {
         self.mint = Some(mint);
         self

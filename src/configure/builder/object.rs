@@ -2,10 +2,10 @@
 //! metadata, storage class, tags, and the link reported back.
 
 use super::CaptureSinkBuilder;
-use crate::attributes::CAPTURE_TAGS;
-use crate::link::Links;
+use crate::store::attributes::CAPTURE_TAGS;
+use crate::store::link::Links;
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
-use crate::link::Presigner;
+use crate::store::link::Presigner;
 use crate::{ConfigError, Disposition};
 
 /// S3's limit on tags per object.

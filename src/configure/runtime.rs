@@ -5,15 +5,13 @@ use std::sync::Arc;
 
 use object_store::path::Path;
 
-use crate::budget::Budget;
-use crate::link::Links;
-use crate::mint::SecretMint;
-use crate::upload::Destination;
+use crate::receive::budget::Budget;
+use crate::store::link::Links;
+use crate::store::upload::Destination;
+use crate::verify::mint::SecretMint;
 use crate::{EarlyFile, KeyLayout, OnExisting, Secret, SecretResolver};
 
-mod limits;
-
-pub(crate) use limits::{Limits, in_memory, per_callback, unverified_per_callback};
+pub(crate) use super::limits::{Limits, in_memory, per_callback, unverified_per_callback};
 
 /// The secrets a callback may prove, checked in this order: static, minted,
 /// then looked up by token.

@@ -7,7 +7,7 @@ use chrono::{DateTime, Datelike, Utc};
 use object_store::path::Path;
 
 use crate::Format;
-use crate::error::ConfigError;
+use crate::configure::error::ConfigError;
 
 /// What a key is made from: the sanitised token, the verified format and
 /// the time the callback was received.

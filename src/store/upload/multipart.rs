@@ -7,7 +7,7 @@ use object_store::{MultipartUpload, PutPayload, PutResult};
 use tokio::task::JoinSet;
 use tokio_util::task::TaskTracker;
 
-use crate::budget::Tracked;
+use crate::receive::budget::Tracked;
 
 /// How long an abort waits for the parts in flight to end.
 const PART_DRAIN: std::time::Duration = std::time::Duration::from_secs(5);

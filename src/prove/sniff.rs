@@ -6,13 +6,13 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 
-use crate::probe::{self, Identified, PROBE_MAX, Probe};
+use crate::prove::probe::{self, Identified, PROBE_MAX, Probe};
 use crate::{Format, Rejection, RejectionKind};
 
 /// The first chunks of a file, gathered until its header is proved or
 /// refused.
 #[derive(Default)]
-pub(super) struct Head {
+pub(crate) struct Head {
     chunks: Vec<Bytes>,
     len: usize,
     /// The length at the last probe: the next waits until it has doubled,
@@ -23,7 +23,7 @@ pub(super) struct Head {
 
 impl Head {
     /// Takes the next chunk; the probe's answer once there is one.
-    pub(super) fn push(&mut self, chunk: Bytes) -> Option<Probe> {
+    pub(crate) fn push(&mut self, chunk: Bytes) -> Option<Probe> {
         self.len += chunk.len();
         self.chunks.push(chunk);
         if self.len < 2 * self.probed_at && self.len < PROBE_MAX {
@@ -38,7 +38,7 @@ impl Head {
 
     /// The chunks read, and the probe's answer: `probe` if there was one,
     /// or, the file having ended, a last look.
-    pub(super) fn finish(self, probe: Option<Probe>) -> (Vec<Bytes>, Probe) {
+    pub(crate) fn finish(self, probe: Option<Probe>) -> (Vec<Bytes>, Probe) {
         let answer = probe.unwrap_or_else(|| probe::probe(&contiguous(&self.chunks), true));
         (self.chunks, answer)
     }
@@ -46,7 +46,7 @@ impl Head {
 
 /// Proves the type of a file held whole (or its first `PROBE_MAX` bytes)
 /// and checks it against the declaration and the pixel limit.
-pub(super) fn identify(
+pub(crate) fn identify(
     chunks: &[Bytes],
     complete: bool,
     declared: Option<Format>,
@@ -63,7 +63,7 @@ pub(super) fn identify(
 }
 
 /// Turns a probe's answer into the identified file, or the rejection.
-pub(super) fn check(
+pub(crate) fn check(
     answer: Probe,
     declared: Option<Format>,
     max_pixels: Option<u64>,
@@ -98,7 +98,7 @@ pub(super) fn check(
 }
 
 /// The declared format must be the one the bytes show.
-pub(super) fn check_declared(declared: Format, actual: Format) -> Result<(), Rejection> {
+pub(crate) fn check_declared(declared: Format, actual: Format) -> Result<(), Rejection> {
     if declared == actual {
         return Ok(());
     }

@@ -5,33 +5,33 @@ use object_store::path::Path;
 use super::bounds::BodyError;
 use crate::{BoxError, Rejection, RejectionKind};
 
-pub(super) fn invalid_secret() -> Rejection {
+pub(crate) fn invalid_secret() -> Rejection {
     Rejection::new(RejectionKind::Forbidden, "invalid callback_secret")
 }
 
-pub(super) fn missing_secret() -> Rejection {
+pub(crate) fn missing_secret() -> Rejection {
     Rejection::new(RejectionKind::Forbidden, "missing callback_secret")
 }
 
-pub(super) fn duplicate(name: &str) -> Rejection {
+pub(crate) fn duplicate(name: &str) -> Rejection {
     Rejection::new(
         RejectionKind::Malformed,
         format!("field `{name}` sent more than once"),
     )
 }
 
-pub(super) fn missing(name: &str) -> Rejection {
+pub(crate) fn missing(name: &str) -> Rejection {
     Rejection::new(RejectionKind::Malformed, format!("missing field `{name}`"))
 }
 
-pub(super) fn conflict(key: &Path) -> Rejection {
+pub(crate) fn conflict(key: &Path) -> Rejection {
     Rejection::new(
         RejectionKind::Conflict,
         format!("a capture is already stored at {key}"),
     )
 }
 
-pub(super) fn not_multipart() -> Rejection {
+pub(crate) fn not_multipart() -> Rejection {
     Rejection::new(
         RejectionKind::NotMultipart,
         "expected a multipart/form-data body",
@@ -39,7 +39,7 @@ pub(super) fn not_multipart() -> Rejection {
 }
 
 /// What the form parser reported, as the sender should read it.
-pub(super) fn form_error(error: multer::Error) -> Rejection {
+pub(crate) fn form_error(error: multer::Error) -> Rejection {
     match &error {
         multer::Error::FieldSizeExceeded { limit, field_name } => Rejection::new(
             RejectionKind::TooLarge,
@@ -74,7 +74,7 @@ pub(super) fn form_error(error: multer::Error) -> Rejection {
 
 /// A store failure before anything could become visible: the upload, if
 /// any, is aborted, so nothing was stored.
-pub(super) fn store_error(error: object_store::Error) -> Rejection {
+pub(crate) fn store_error(error: object_store::Error) -> Rejection {
     crate::metrics::store_error(false);
     let kind = match error {
         object_store::Error::JoinError { .. } => RejectionKind::Internal,
@@ -85,7 +85,7 @@ pub(super) fn store_error(error: object_store::Error) -> Rejection {
 
 /// A failure of the write that makes the capture visible: the request may
 /// have reached the store and only its answer been lost.
-pub(super) fn unconfirmed(error: object_store::Error) -> Rejection {
+pub(crate) fn unconfirmed(error: object_store::Error) -> Rejection {
     crate::metrics::store_error(true);
     Rejection::new(
         RejectionKind::StoreFailed,
@@ -96,7 +96,7 @@ pub(super) fn unconfirmed(error: object_store::Error) -> Rejection {
 
 /// A `BoxError` as an error type of its own, to keep it as a source.
 #[derive(Debug)]
-pub(super) struct BoxedError(pub(super) BoxError);
+pub(crate) struct BoxedError(pub(crate) BoxError);
 
 impl std::fmt::Display for BoxedError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -113,7 +113,7 @@ impl std::error::Error for BoxedError {
 /// The capture's event could not be recorded: the sender retries, and
 /// finds the capture stored if it was.
 #[cfg(feature = "notify")]
-pub(super) fn unrecorded(error: crate::notify::EventLogError) -> Rejection {
+pub(crate) fn unrecorded(error: crate::notify::EventLogError) -> Rejection {
     Rejection::new(
         RejectionKind::Unavailable,
         "the capture's event could not be recorded for the app; retry",

@@ -1,0 +1,13 @@
+//! Where a verified capture goes: the store opened from a URL
+//! (`open.rs`) with its provider presets (`providers/`), the key it is
+//! stored under (`key.rs`), what is stored with it (`attributes.rs`), the
+//! upload itself (`upload/`) and the link reported back (`link.rs`).
+
+pub(crate) mod attributes;
+pub(crate) mod key;
+pub(crate) mod link;
+pub(crate) mod open;
+#[cfg(feature = "aws")]
+#[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
+pub mod providers;
+pub(crate) mod upload;
