@@ -37,9 +37,69 @@ struct State {
     waited: bool,
 }
 
+/// What one charge draws from the pools. A stranger draws on the
+/// unverified pool only, exactly what it holds; a verified callback on the
+/// verified pool only, by claims. The two never wait on each other.
+#[derive(Debug, Clone, Copy)]
+enum Draw {
+    /// A stranger: this many more permits of the unverified pool.
+    Unverified(usize),
+    /// A verified callback claiming (again) what the rest of its body can
+    /// make it hold: this many more permits of the verified pool.
+    Claim(usize),
+    /// A verified callback whose claim covers the charge.
+    Covered,
+}
+
 impl State {
     fn owned(permit: &Option<OwnedSemaphorePermit>) -> usize {
         permit.as_ref().map_or(0, OwnedSemaphorePermit::num_permits)
+    }
+
+    /// What charging `n` bytes (or claiming, with `claim`) draws.
+    fn draw(&self, n: usize, claim: bool, account: &Account) -> Draw {
+        let need = self.held + n;
+        if !self.verified {
+            return Draw::Unverified(
+                need.max(TICKET)
+                    .saturating_sub(Self::owned(&self.unverified)),
+            );
+        }
+        let owned = Self::owned(&self.verified_permits);
+        if !claim && self.claimed && need <= owned {
+            return Draw::Covered;
+        }
+        let rest = account
+            .content_length
+            .map_or(u64::MAX, |len| len.saturating_sub(self.received + n as u64));
+        let rest = usize::try_from(rest).unwrap_or(usize::MAX);
+        let want = need.max(
+            need.saturating_add(rest)
+                .saturating_add(CALLBACK_BUFFERS)
+                .min(account.budget.per_callback),
+        );
+        Draw::Claim(want.saturating_sub(owned))
+    }
+
+    /// Keeps the permit a draw obtained.
+    fn keep(&mut self, draw: Draw, permit: Option<OwnedSemaphorePermit>) {
+        let slot = match draw {
+            Draw::Unverified(_) => &mut self.unverified,
+            Draw::Claim(_) | Draw::Covered => &mut self.verified_permits,
+        };
+        if let Some(permit) = permit {
+            match slot {
+                Some(owned) => owned.merge(permit),
+                None => *slot = Some(permit),
+            }
+        }
+        if let Draw::Claim(_) = draw {
+            // Admitted: what it holds leaves the unverified pool only now,
+            // so callbacks waiting for a claim hold nothing of the verified
+            // pool, which first claims therefore never wait on.
+            self.claimed = true;
+            self.unverified = None;
+        }
     }
 }
 
@@ -81,65 +141,18 @@ impl Account {
 
     async fn grow(&self, n: usize, claim: bool) -> Result<(), Overloaded> {
         loop {
-            // A stranger draws on the unverified pool only, exactly what it
-            // holds; a verified callback on the verified pool only, by
-            // claims. The two never wait on each other.
-            let (verified, more, claiming) = {
-                let s = self.state();
-                let need = s.held + n;
-                if !s.verified {
-                    (
-                        false,
-                        need.max(TICKET).saturating_sub(State::owned(&s.unverified)),
-                        false,
-                    )
-                } else {
-                    let owned = State::owned(&s.verified_permits);
-                    if claim || !s.claimed || need > owned {
-                        let rest = self
-                            .content_length
-                            .map_or(u64::MAX, |len| len.saturating_sub(s.received + n as u64));
-                        let rest = usize::try_from(rest).unwrap_or(usize::MAX);
-                        let want = need.max(
-                            need.saturating_add(rest)
-                                .saturating_add(CALLBACK_BUFFERS)
-                                .min(self.budget.per_callback),
-                        );
-                        (true, want.saturating_sub(owned), true)
-                    } else {
-                        (true, 0, false)
-                    }
-                }
-            };
-            let permit = if verified {
-                self.acquire(&self.budget.verified, more).await?
-            } else {
-                match self.acquire_unverified(more).await? {
+            let draw = self.state().draw(n, claim, self);
+            let permit = match draw {
+                Draw::Unverified(more) => match self.acquire_unverified(more).await? {
                     Acquired::Permit(permit) => permit,
                     // Verified meanwhile: claim instead.
                     Acquired::Verified => continue,
-                }
+                },
+                Draw::Claim(more) => self.acquire(&self.budget.verified, more).await?,
+                Draw::Covered => None,
             };
             let mut s = self.state();
-            let s = &mut *s;
-            let slot = if verified {
-                &mut s.verified_permits
-            } else {
-                &mut s.unverified
-            };
-            if let Some(permit) = permit {
-                match slot {
-                    Some(owned) => owned.merge(permit),
-                    None => *slot = Some(permit),
-                }
-            }
-            if claiming {
-                // Admitted: what it holds leaves the unverified pool only
-                // now, so callbacks waiting for a claim hold nothing of the
-                // verified pool, which first claims therefore never wait on.
-                s.claimed = true;
-                s.unverified = None;
-            }
+            s.keep(draw, permit);
             s.held += n;
             s.received += n as u64;
             self.budget.gauge.add(n);

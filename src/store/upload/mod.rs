@@ -7,23 +7,24 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use object_store::path::Path;
-use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutPayload, PutResult};
+use object_store::{ObjectStore, ObjectStoreExt, PutMode, PutResult};
 use sha2::{Digest, Sha256};
 use tokio_util::task::TaskTracker;
 
 use crate::prove::probe::{self, Identified, PDF_TAIL};
-use crate::receive::budget::{Account, Tracked};
-use crate::receive::coalesce::Coalesced;
+use crate::receive::budget::Account;
 use crate::store::attributes::{Known, ObjectAttributes};
 use crate::{Format, hex};
 
 mod error;
 mod multipart;
+mod pending;
 mod target;
 
 pub(crate) use error::FinishError;
 
 use multipart::Multipart;
+use pending::Pending;
 use target::Target;
 
 /// What every upload of a sink shares: the store and how to write to it.
@@ -58,11 +59,11 @@ pub(crate) struct Upload {
     sha256: Option<Sha256>,
     /// A PDF's last bytes, to find its `%%EOF`.
     tail: Option<Vec<u8>>,
-    /// Small chunks are copied together (see [`Coalesced`]).
-    pending: Coalesced,
-    pending_len: usize,
-    pending_tracked: Tracked,
+    pending: Pending,
     size: u64,
+    /// The multipart upload, once the file outgrew one part: open until
+    /// completed or aborted, and aborted if the `Upload` is dropped. `None`:
+    /// a single put so far (or nothing left to clean up).
     multipart: Option<Multipart>,
 }
 
@@ -72,10 +73,6 @@ pub(crate) struct Finished {
     pub(crate) size: u64,
     pub(crate) sha256: Option<String>,
 }
-
-/// Single puts up to this size are sent as one contiguous buffer. Larger
-/// ones are not: the copy would double their memory under a burst.
-const COALESCE_BELOW: usize = 64 * 1024;
 
 impl Upload {
     pub(crate) fn new(
@@ -89,9 +86,7 @@ impl Upload {
             sha256: destination.sha256.then(Sha256::new),
             tail: (file.format == Format::Pdf).then(Vec::new),
             target: Target::new(destination, key, file, token),
-            pending: Coalesced::default(),
-            pending_len: 0,
-            pending_tracked: Tracked::new(account),
+            pending: Pending::new(account),
             size: 0,
             multipart: None,
         }
@@ -132,54 +127,37 @@ impl Upload {
         while !data.is_empty() {
             // A full part is only sent once more data shows the file goes on,
             // so a file of exactly one part still goes up as a single put.
-            if self.pending_len == part_size {
+            if self.pending.len == part_size {
                 self.send_part().await?;
             }
-            let take = (part_size - self.pending_len).min(data.len());
+            let take = (part_size - self.pending.len).min(data.len());
             let head = if take == data.len() {
                 mem::take(&mut data)
             } else {
                 data.split_to(take)
             };
-            self.pending_len += head.len();
-            self.pending_tracked.add(head.len());
             self.pending.push(head);
         }
         Ok(())
     }
 
+    /// Sends the pending bytes as a part, opening the multipart upload
+    /// first if this is the first part. The open upload stays in `stage`
+    /// across every wait, so that dropping the `Upload` aborts it.
     async fn send_part(&mut self) -> object_store::Result<()> {
-        if self.multipart.is_none() {
-            let upload = self.target.start_multipart().await?;
-            let tasks = self.target.destination.tasks.clone();
-            self.multipart = Some(Multipart::new(upload, tasks));
-        }
         let max_in_flight = self.target.destination.max_parts_in_flight;
-        let (payload, tracked) = self.take_pending();
-        let Some(m) = self.multipart.as_mut() else {
-            unreachable!("multipart upload was created above")
+        let m = match &mut self.multipart {
+            Some(m) => m,
+            none => {
+                let upload = self.target.start_multipart().await?;
+                let tasks = self.target.destination.tasks.clone();
+                none.insert(Multipart::new(upload, tasks))
+            }
         };
+        let (payload, tracked) = self.pending.take();
         m.wait_below(max_in_flight).await?;
         m.spawn_part(payload, tracked);
         Ok(())
-    }
-
-    fn take_pending(&mut self) -> (PutPayload, Tracked) {
-        self.pending_len = 0;
-        let payload = self.pending.take().into_iter().collect();
-        (payload, self.pending_tracked.take())
-    }
-
-    /// The pending bytes as the payload of a single put. A small file
-    /// scattered over many chunks is copied into one: one buffer costs the
-    /// store client and server less than many small frames, and the copy is
-    /// cheap at this size.
-    fn take_single(&mut self) -> (PutPayload, Tracked) {
-        let (payload, tracked) = self.take_pending();
-        if payload.iter().count() > 1 && payload.content_length() <= COALESCE_BELOW {
-            return (PutPayload::from(Bytes::from(payload)), tracked);
-        }
-        (payload, tracked)
     }
 
     /// Writes what remains and makes the object visible. With `create`, an
@@ -188,59 +166,41 @@ impl Upload {
     pub(crate) async fn finish(mut self, create: bool) -> Result<Finished, FinishError> {
         let sha256 = self.sha256.take().map(|h| hex::encode(&h.finalize()));
         let size = self.size;
-        let result = if self.multipart.is_none() {
-            let (payload, _tracked) = self.take_single();
-            let mode = if create {
-                PutMode::Create
-            } else {
-                PutMode::Overwrite
-            };
-            let known = Known {
-                size,
-                sha256: sha256.as_deref(),
-            };
-            self.target
-                .put(payload, mode, known)
-                .await
-                .map_err(FinishError::Unconfirmed)
-        } else {
-            let result = self.complete_multipart(create).await;
-            if result.is_err() {
-                self.abort().await;
+        let result = match self.multipart.as_mut() {
+            None => {
+                let (payload, _tracked) = self.pending.take_single();
+                let mode = if create {
+                    PutMode::Create
+                } else {
+                    PutMode::Overwrite
+                };
+                let known = Known {
+                    size,
+                    sha256: sha256.as_deref(),
+                };
+                self.target
+                    .put(payload, mode, known)
+                    .await
+                    .map_err(FinishError::Unconfirmed)
             }
-            result
+            // The upload stays in `self.multipart` until completed, so that
+            // dropping this future aborts it.
+            Some(m) => match complete(m, &mut self.pending, &self.target, create).await {
+                Ok(result) => {
+                    self.multipart = None;
+                    Ok(result)
+                }
+                Err(error) => {
+                    self.abort().await;
+                    Err(error)
+                }
+            },
         };
         result.map(|result| Finished {
             result,
             size,
             sha256,
         })
-    }
-
-    async fn complete_multipart(&mut self, create: bool) -> Result<PutResult, FinishError> {
-        let last = (self.pending_len > 0).then(|| self.take_pending());
-        let Some(m) = self.multipart.as_mut() else {
-            unreachable!("finish checked for a multipart upload")
-        };
-        if let Some((payload, tracked)) = last {
-            m.spawn_part(payload, tracked);
-        }
-        m.wait_below(1).await.map_err(FinishError::Aborted)?;
-        // No conditional completion in `object_store`: check just before.
-        let store = &*self.target.destination.store;
-        if create
-            && exists(store, &self.target.key)
-                .await
-                .map_err(FinishError::Aborted)?
-        {
-            return Err(FinishError::Aborted(object_store::Error::AlreadyExists {
-                path: self.target.key.to_string(),
-                source: "found before completing the multipart upload".into(),
-            }));
-        }
-        let result = m.complete().await.map_err(FinishError::Unconfirmed)?;
-        self.multipart = None;
-        Ok(result)
     }
 
     /// Discards the upload: in-flight parts are cancelled and the multipart
@@ -266,6 +226,34 @@ impl Drop for Upload {
             m.abort_in_background(self.target.key.clone());
         }
     }
+}
+
+/// Sends the last part, waits for every part, and completes `m`: with
+/// `create`, only if nothing appeared at the key meanwhile.
+async fn complete(
+    m: &mut Multipart,
+    pending: &mut Pending,
+    target: &Target,
+    create: bool,
+) -> Result<PutResult, FinishError> {
+    if pending.len > 0 {
+        let (payload, tracked) = pending.take();
+        m.spawn_part(payload, tracked);
+    }
+    m.wait_below(1).await.map_err(FinishError::Aborted)?;
+    // No conditional completion in `object_store`: check just before.
+    let store = &*target.destination.store;
+    if create
+        && exists(store, &target.key)
+            .await
+            .map_err(FinishError::Aborted)?
+    {
+        return Err(FinishError::Aborted(object_store::Error::AlreadyExists {
+            path: target.key.to_string(),
+            source: "found before completing the multipart upload".into(),
+        }));
+    }
+    m.complete().await.map_err(FinishError::Unconfirmed)
 }
 
 /// Keeps the last [`PDF_TAIL`] bytes seen.
