@@ -11,10 +11,10 @@
 //! use std::sync::Arc;
 //! use actix_web::{App, HttpServer};
 //! use shotsink::CaptureSink;
-//! use shotsink::object_store::{ObjectStore, memory::InMemory};
+//! use shotsink::object_store::memory::InMemory;
 //!
 //! # fn main() -> std::io::Result<()> {
-//! let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+//! let store = Arc::new(InMemory::new());
 //! let sink = CaptureSink::builder(store).secret("your_secret_here").build().unwrap();
 //!
 //! actix_web::rt::System::new().block_on(

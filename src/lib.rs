@@ -18,11 +18,11 @@
 //! use std::sync::Arc;
 //!
 //! use axum::{Router, routing::post, Extension};
-//! use object_store::{memory::InMemory, ObjectStore};
+//! use object_store::memory::InMemory;
 //! use shotsink::{CaptureSink, Outcome};
 //!
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+//! let store = Arc::new(InMemory::new());
 //! let sink = CaptureSink::builder(store)
 //!     .secret("your_secret_here")
 //!     .build()?;
@@ -54,7 +54,7 @@
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+//! let store = Arc::new(InMemory::new());
 //! let sink = CaptureSink::builder(store.clone()).secret("s3cret").build()?;
 //!
 //! let body = "--B\r\n\
@@ -193,6 +193,7 @@ pub use configure::policy::{EarlyFile, OnExisting};
 pub use prove::format::{Format, UnknownFormat};
 pub use sink::CaptureSink;
 pub use store::attributes::Disposition;
+pub use store::handle::IntoObjectStore;
 pub use store::key::{KeyContext, KeyLayout};
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
 pub use store::link::Presigner;

@@ -24,7 +24,7 @@ use crate::{Outcome, Rejection, answer::response};
 ///
 /// # #[tokio::main(flavor = "current_thread")]
 /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// # let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+/// # let store = Arc::new(InMemory::new());
 /// let sink = CaptureSink::builder(store).secret("s3cret").build()?;
 ///
 /// let mut headers = HeaderMap::new();

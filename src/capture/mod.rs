@@ -16,14 +16,14 @@
 //!
 //! use http::{Request, Response, StatusCode};
 //! use http_body_util::Full;
-//! use object_store::{memory::InMemory, ObjectStore};
+//! use object_store::memory::InMemory;
 //! use shotsink::capture::Capture;
 //! use shotsink::{CaptureSink, Outcome};
 //! use tower::{service_fn, ServiceBuilder, ServiceExt};
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+//! let store = Arc::new(InMemory::new());
 //! let sink = CaptureSink::builder(store).secret("s3cret").build()?;
 //!
 //! // Your handler sees only accepted callbacks, with their outcome.

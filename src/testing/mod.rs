@@ -7,13 +7,13 @@
 //! ```
 //! use std::sync::Arc;
 //! use shotsink::{CaptureSink, Format};
-//! use shotsink::object_store::{ObjectStore, memory::InMemory};
+//! use shotsink::object_store::memory::InMemory;
 //! use shotsink::testing::Callback;
 //! use tower::ServiceExt;
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
-//! let store: Arc<dyn ObjectStore> = Arc::new(InMemory::new());
+//! let store = Arc::new(InMemory::new());
 //! let sink = CaptureSink::builder(store).secret("s3cret").build().unwrap();
 //!
 //! let ok = Callback::new("s3cret", "Tok1", Format::Png).request("/callback");

@@ -50,9 +50,11 @@ pub struct CaptureSinkBuilder {
 }
 
 impl CaptureSink {
-    /// Starts configuring a sink that stores into `store`.
-    pub fn builder(store: Arc<dyn ObjectStore>) -> CaptureSinkBuilder {
-        CaptureSinkBuilder::new(store)
+    /// Starts configuring a sink that stores into `store`: an
+    /// `Arc<dyn ObjectStore>` or an `Arc` of any store (see
+    /// [`IntoObjectStore`](crate::IntoObjectStore)).
+    pub fn builder(store: impl crate::IntoObjectStore) -> CaptureSinkBuilder {
+        CaptureSinkBuilder::new(store.into_object_store())
     }
 }
 
