@@ -193,6 +193,7 @@ pub use configure::policy::{EarlyFile, OnExisting};
 pub use prove::format::{Format, UnknownFormat};
 pub use sink::CaptureSink;
 pub use store::attributes::Disposition;
+pub use store::error::StoreUrlError;
 pub use store::handle::IntoObjectStore;
 pub use store::key::{KeyContext, KeyLayout};
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]

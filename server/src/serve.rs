@@ -140,10 +140,10 @@ pub(crate) fn check(config: &Config) -> ExitCode {
         .sink_builder(Arc::new(InMemory::new()), &secrets)
         .and_then(|sink| {
             println!("{}", config.describe(&sink, notifier.as_ref()));
-            sink.build()
+            Ok(sink.build()?)
         })
-        .and_then(|_| notifier.as_ref().map_or(Ok(()), NotifierBuilder::check));
-    match checked.map_err(in_server_terms) {
+        .and_then(|_| Ok(notifier.as_ref().map_or(Ok(()), NotifierBuilder::check)?));
+    match checked {
         Ok(()) => {
             println!("configuration ok");
             ExitCode::SUCCESS

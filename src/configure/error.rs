@@ -2,19 +2,21 @@
 
 use std::fmt;
 
-/// An invalid configuration, reported by [`CaptureSinkBuilder::build`](crate::CaptureSinkBuilder::build)
-/// or by the builder step that received it.
+/// An invalid setting: the builders' errors. [`CaptureSinkBuilder::build`](crate::CaptureSinkBuilder::build)
+/// reports any of them (a setter's mistake is kept until then);
+/// `NotifierBuilder::check` and `build` and `HttpAuthorizer::new` report
+/// [`InvalidSetting`](Self::InvalidSetting) and
+/// [`InvalidLimit`](Self::InvalidLimit), [`KeyLayout::with_prefix`](crate::KeyLayout::with_prefix)
+/// [`InvalidPrefix`](Self::InvalidPrefix), [`Secret::new`](crate::Secret::new)
+/// [`EmptySecret`](Self::EmptySecret). Opening a store has its own error,
+/// [`StoreUrlError`](crate::StoreUrlError), as has a mint key
+/// (`mint::MintKeyError`) and a key parsed from text
+/// ([`UnknownConfigKey`](crate::configure::UnknownConfigKey)).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ConfigError {
     /// A secret was empty: it would let anyone write to the store.
     EmptySecret,
-    /// A configuration key that does not exist (`SinkConfigKey` and
-    /// `NotifierConfigKey` name them all).
-    UnknownKey {
-        /// The key as given.
-        key: String,
-    },
     /// No secret was configured: the sink refuses to run unauthenticated.
     NoSecret,
     /// A key prefix (`key_prefix` or `staging_prefix`) is not a valid,
@@ -26,18 +28,6 @@ pub enum ConfigError {
         prefix: String,
         /// Why `object_store` refused it; `None` for an empty prefix.
         source: Option<object_store::path::Error>,
-    },
-    /// A master key for minted secrets is unusable.
-    InvalidMintKey {
-        /// The key's id as given.
-        id: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// A canned ACL cannot be sent as a header value.
-    InvalidAcl {
-        /// The ACL as given.
-        acl: String,
     },
     /// An object tag S3 would refuse: see
     /// [`CaptureSinkBuilder::tag`](crate::CaptureSinkBuilder::tag).
@@ -57,18 +47,6 @@ pub enum ConfigError {
         /// What is wrong with it.
         reason: String,
     },
-    /// A store location could not be used.
-    InvalidStoreUrl {
-        /// The location as given.
-        url: String,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// The object store's builder refused its configuration.
-    Store {
-        /// The error from `object_store`.
-        source: object_store::Error,
-    },
     /// A size, count or time limit is out of range, or the limits do not
     /// fit together.
     InvalidLimit {
@@ -83,7 +61,6 @@ impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConfigError::EmptySecret => f.write_str("callback secret must not be empty"),
-            ConfigError::UnknownKey { key } => write!(f, "unknown configuration key `{key}`"),
             ConfigError::NoSecret => f.write_str(
                 "no callback secret configured: call `secret` (or `secrets`) on the builder",
             ),
@@ -95,12 +72,6 @@ impl fmt::Display for ConfigError {
             ConfigError::InvalidPrefix {
                 setting, prefix, ..
             } => write!(f, "invalid `{setting}` {prefix:?}"),
-            ConfigError::InvalidMintKey { id, reason } => {
-                write!(f, "invalid mint key {id:?}: {reason}")
-            }
-            ConfigError::InvalidAcl { acl } => {
-                write!(f, "invalid canned ACL {acl:?}: not a valid header value")
-            }
             ConfigError::InvalidLimit { name, reason } => write!(f, "invalid `{name}`: {reason}"),
             ConfigError::InvalidTag { key, reason } => write!(f, "invalid tag {key:?}: {reason}"),
             ConfigError::InvalidSetting {
@@ -108,10 +79,6 @@ impl fmt::Display for ConfigError {
                 value,
                 reason,
             } => write!(f, "invalid `{setting}` {value:?}: {reason}"),
-            ConfigError::InvalidStoreUrl { url, reason } => {
-                write!(f, "invalid store location {url:?}: {reason}")
-            }
-            ConfigError::Store { .. } => f.write_str("object store configuration refused"),
         }
     }
 }
@@ -123,14 +90,24 @@ impl std::error::Error for ConfigError {
                 source: Some(source),
                 ..
             } => Some(source),
-            ConfigError::Store { source } => Some(source),
             _ => None,
         }
     }
 }
 
-impl From<object_store::Error> for ConfigError {
-    fn from(source: object_store::Error) -> Self {
-        ConfigError::Store { source }
+/// A configuration key that does not exist: what parsing a
+/// [`SinkConfigKey`](crate::SinkConfigKey) (or the notifier's key) from
+/// text returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownConfigKey {
+    /// The key as given.
+    pub key: String,
+}
+
+impl fmt::Display for UnknownConfigKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown configuration key `{}`", self.key)
     }
 }
+
+impl std::error::Error for UnknownConfigKey {}

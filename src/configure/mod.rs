@@ -112,7 +112,7 @@ macro_rules! config_keys {
         }
 
         impl std::str::FromStr for $name {
-            type Err = $crate::ConfigError;
+            type Err = $crate::configure::UnknownConfigKey;
 
             /// The key (`limits.max_file_size`) or the builder method that
             /// sets it (`max_file_size`).
@@ -121,7 +121,7 @@ macro_rules! config_keys {
                     .iter()
                     .find(|k| k.as_str() == s)
                     .or_else(|| $name::ALL.iter().find(|k| k.setter() == s));
-                found.copied().ok_or_else(|| $crate::ConfigError::UnknownKey {
+                found.copied().ok_or_else(|| $crate::configure::UnknownConfigKey {
                     key: s.to_owned(),
                 })
             }
@@ -139,4 +139,5 @@ pub(crate) mod runtime;
 mod sink_key;
 pub(crate) mod value;
 
+pub use error::UnknownConfigKey;
 pub use sink_key::SinkConfigKey;

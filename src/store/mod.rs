@@ -4,6 +4,7 @@
 //! upload itself (`upload/`) and the link reported back (`link.rs`).
 
 pub(crate) mod attributes;
+pub(crate) mod error;
 pub(crate) mod handle;
 pub(crate) mod key;
 pub(crate) mod link;

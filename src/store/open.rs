@@ -48,7 +48,7 @@ use object_store::path::Path;
 use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, ObjectStoreScheme};
 
-use crate::ConfigError;
+use super::error::StoreUrlError;
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
 use crate::Presigner;
 
@@ -63,7 +63,7 @@ use crate::Presigner;
 pub fn store_from_url<I, K, V>(
     location: &str,
     options: I,
-) -> Result<Arc<dyn ObjectStore>, ConfigError>
+) -> Result<Arc<dyn ObjectStore>, StoreUrlError>
 where
     I: IntoIterator<Item = (K, V)>,
     K: AsRef<str>,
@@ -80,17 +80,19 @@ pub fn presigner_from_url<I, K, V>(
     location: &str,
     options: I,
     expires_in: Duration,
-) -> Result<Presigner, ConfigError>
+) -> Result<Presigner, StoreUrlError>
 where
     I: IntoIterator<Item = (K, V)>,
     K: AsRef<str>,
     V: Into<String>,
 {
     let opened = open(location, options)?;
-    let signer = opened.signer.ok_or_else(|| ConfigError::InvalidStoreUrl {
-        url: location.to_owned(),
-        reason: "this store signs no URLs (s3://, gs:// and az:// do)".into(),
-    })?;
+    let signer = opened
+        .signer
+        .ok_or_else(|| StoreUrlError::InvalidLocation {
+            url: location.to_owned(),
+            reason: "this store signs no URLs (s3://, gs:// and az:// do)".into(),
+        })?;
     Ok(Presigner::new(signer, expires_in).with_prefix(opened.prefix))
 }
 
@@ -116,19 +118,19 @@ type Signer = Arc<dyn object_store::signer::Signer>;
 #[cfg(not(any(feature = "aws", feature = "gcp", feature = "azure")))]
 type Signer = std::convert::Infallible;
 
-fn open<I, K, V>(location: &str, options: I) -> Result<Opened, ConfigError>
+fn open<I, K, V>(location: &str, options: I) -> Result<Opened, StoreUrlError>
 where
     I: IntoIterator<Item = (K, V)>,
     K: AsRef<str>,
     V: Into<String>,
 {
-    let invalid = |reason: String| ConfigError::InvalidStoreUrl {
+    let invalid = |reason: String| StoreUrlError::InvalidLocation {
         url: location.to_owned(),
         reason,
     };
     if !location.contains("://") {
         std::fs::create_dir_all(location).map_err(|e| invalid(e.to_string()))?;
-        let store = LocalFileSystem::new_with_prefix(location).map_err(ConfigError::from)?;
+        let store = LocalFileSystem::new_with_prefix(location).map_err(StoreUrlError::from)?;
         return Ok(Opened::local(
             store.with_fsync(true).with_automatic_cleanup(true),
         ));

@@ -202,6 +202,6 @@ async fn a_canned_acl_reaches_the_server_on_the_single_put_and_the_multipart_pat
 fn a_canned_acl_that_is_no_header_value_is_refused() {
     assert!(matches!(
         shotsink::providers::canned_acl("public-read\r\nx-evil: 1"),
-        Err(shotsink::ConfigError::InvalidAcl { acl, .. }) if acl == "public-read\r\nx-evil: 1"
+        Err(shotsink::StoreUrlError::InvalidAcl { acl, .. }) if acl == "public-read\r\nx-evil: 1"
     ));
 }

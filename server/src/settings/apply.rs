@@ -6,8 +6,9 @@ use std::sync::Arc;
 use object_store::ObjectStore;
 use shotsink::mint::{MintKey, SecretMint};
 use shotsink::notify::NotifierBuilder;
-use shotsink::{CaptureSink, CaptureSinkBuilder, ConfigError};
+use shotsink::{CaptureSink, CaptureSinkBuilder};
 
+use super::ConfigLoadError;
 use super::schema::{self, Config};
 
 impl Config {
@@ -15,8 +16,11 @@ impl Config {
     /// `AWS_*`, `GOOGLE_*`, `AZURE_*` variables, which the cloud builders
     /// read); a canned ACL goes in as the S3 client's default header (the
     /// store URL's `acl` option).
-    pub(crate) fn open_store(&self) -> Result<Arc<dyn ObjectStore>, ConfigError> {
-        shotsink::store_from_url(&self.store.url, self.store_options())
+    pub(crate) fn open_store(&self) -> Result<Arc<dyn ObjectStore>, ConfigLoadError> {
+        Ok(shotsink::store_from_url(
+            &self.store.url,
+            self.store_options(),
+        )?)
     }
 
     /// The store options, with the canned ACL as the `acl` option.
@@ -40,7 +44,7 @@ impl Config {
         &self,
         store: Arc<dyn ObjectStore>,
         secrets: &[String],
-    ) -> Result<CaptureSinkBuilder, ConfigError> {
+    ) -> Result<CaptureSinkBuilder, ConfigLoadError> {
         let mut b = CaptureSink::builder(store).secrets(secrets);
         if let Some((current, others)) = self.secrets.mint_keys.split_first() {
             let key = |k: &schema::MintKeyConfig| MintKey::new(k.id.clone(), k.key.as_bytes());

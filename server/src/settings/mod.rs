@@ -94,6 +94,24 @@ impl fmt::Display for ConfigLoadError {
 
 impl std::error::Error for ConfigLoadError {}
 
+impl From<shotsink::ConfigError> for ConfigLoadError {
+    fn from(error: shotsink::ConfigError) -> Self {
+        ConfigLoadError(in_server_terms(error).to_string())
+    }
+}
+
+impl From<shotsink::StoreUrlError> for ConfigLoadError {
+    fn from(error: shotsink::StoreUrlError) -> Self {
+        ConfigLoadError(format!("`store`: {error}"))
+    }
+}
+
+impl From<shotsink::mint::MintKeyError> for ConfigLoadError {
+    fn from(error: shotsink::mint::MintKeyError) -> Self {
+        ConfigLoadError(format!("`secrets.mint_keys`: {error}"))
+    }
+}
+
 impl From<figment::Error> for ConfigLoadError {
     fn from(error: figment::Error) -> Self {
         // Every error of the chain, each with its key and source; where the

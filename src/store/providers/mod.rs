@@ -46,7 +46,7 @@
 use object_store::ClientOptions;
 use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 
-use crate::ConfigError;
+use crate::store::error::StoreUrlError;
 
 pub(crate) mod integrity;
 
@@ -156,8 +156,8 @@ impl S3Provider {
 /// Client options that send a canned ACL (`x-amz-acl`, e.g. `public-read`)
 /// with every request. They replace the builder's client options: chain
 /// further `ClientOptions` setters on the result if you need others.
-pub fn canned_acl(acl: &str) -> Result<ClientOptions, ConfigError> {
-    let value = http::HeaderValue::from_str(acl).map_err(|_| ConfigError::InvalidAcl {
+pub fn canned_acl(acl: &str) -> Result<ClientOptions, StoreUrlError> {
+    let value = http::HeaderValue::from_str(acl).map_err(|_| StoreUrlError::InvalidAcl {
         acl: acl.to_owned(),
     })?;
     let mut headers = http::HeaderMap::new();

@@ -36,3 +36,20 @@ impl fmt::Display for MintError {
 }
 
 impl std::error::Error for MintError {}
+
+/// Why [`MintKey::new`](super::MintKey::new) refused a key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MintKeyError {
+    /// The key's id as given.
+    pub id: String,
+    /// What is wrong with it.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for MintKeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "invalid mint key {:?}: {}", self.id, self.reason)
+    }
+}
+
+impl std::error::Error for MintKeyError {}

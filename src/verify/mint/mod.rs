@@ -40,14 +40,14 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use subtle::ConstantTimeEq;
 
-use crate::{ConfigError, hex, random};
+use crate::{hex, random};
 
 mod error;
 mod parse;
 #[cfg(test)]
 mod tests;
 
-pub use error::MintError;
+pub use error::{MintError, MintKeyError};
 use parse::parse;
 
 const VERSION: &str = "v1";
@@ -63,19 +63,19 @@ pub struct MintKey {
 impl MintKey {
     /// A key; refused if the id is not 1 to 32 of `[A-Za-z0-9-]` or the
     /// key is shorter than 32 bytes.
-    pub fn new(id: impl Into<String>, key: impl AsRef<[u8]>) -> Result<Self, ConfigError> {
+    pub fn new(id: impl Into<String>, key: impl AsRef<[u8]>) -> Result<Self, MintKeyError> {
         let id = id.into();
         let valid_id = (1..=32).contains(&id.len())
             && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
         if !valid_id {
-            return Err(ConfigError::InvalidMintKey {
+            return Err(MintKeyError {
                 id,
                 reason: "the id must be 1 to 32 of [A-Za-z0-9-]",
             });
         }
         let key = key.as_ref().to_vec();
         if key.len() < 32 {
-            return Err(ConfigError::InvalidMintKey {
+            return Err(MintKeyError {
                 id,
                 reason: "the key must have at least 32 bytes",
             });

@@ -3,7 +3,6 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use shotsink::ConfigError;
 use shotsink::mint::{MintError, MintKey, SecretMint};
 
 use super::*;
@@ -229,7 +228,7 @@ fn an_unusable_master_key_is_refused_with_its_id() {
         assert!(
             matches!(
                 MintKey::new(id, vec![1u8; len]),
-                Err(ConfigError::InvalidMintKey { id: given, .. }) if given == id
+                Err(shotsink::mint::MintKeyError { id: given, .. }) if given == id
             ),
             "{id:?} with a key of {len} bytes"
         );

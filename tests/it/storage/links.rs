@@ -135,6 +135,6 @@ fn links_that_cannot_work_fail_the_build() {
     let memory_url = shotsink::presigner_from_url("memory://", [("", "")], Duration::from_secs(1));
     assert!(matches!(
         memory_url,
-        Err(ConfigError::InvalidStoreUrl { .. })
+        Err(shotsink::StoreUrlError::InvalidLocation { .. })
     ));
 }
