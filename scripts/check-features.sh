@@ -2,7 +2,8 @@
 # Warnings nobody would see otherwise: the library checked (clippy, all
 # targets but the test suites, which need their features) with no feature
 # and with each feature alone, and the documentation of the library and
-# the server built with warnings as errors. CI runs it; so can you.
+# the server built with warnings as errors, and the declared rust-version
+# against every dependency's. CI runs it; so can you.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for features in "" aws gcp azure actix client metrics notify test-util; do
@@ -11,3 +12,5 @@ for features in "" aws gcp azure actix client metrics notify test-util; do
 done
 echo "== cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --no-deps --all-features -p shotsink -p shotsink-server
+echo "== the declared rust-version (dependencies; clippy's incompatible_msrv checks std items)"
+python3 scripts/check-msrv.py
