@@ -203,7 +203,7 @@ pub use store::open::presigner_from_url;
 pub use store::open::store_from_url;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
-pub use store::providers;
+pub use store::s3;
 pub use verify::mint;
 pub use verify::secret::{Secret, SecretResolver};
 

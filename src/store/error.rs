@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// Why `store_from_url` (or
-/// `presigner_from_url`, `providers::canned_acl`) could not open a store.
+/// `presigner_from_url`, `s3::canned_acl`) could not open a store.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum StoreUrlError {

@@ -1,5 +1,5 @@
 //! Where a verified capture goes: the store opened from a URL
-//! (`open.rs`) with its provider presets (`providers/`), the key it is
+//! (`open.rs`) with the S3-compatible providers' presets (`s3/`), the key it is
 //! stored under (`key.rs`), what is stored with it (`attributes.rs`), the
 //! upload itself (`upload/`) and the link reported back (`link.rs`).
 
@@ -11,5 +11,5 @@ pub(crate) mod link;
 pub(crate) mod open;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
-pub mod providers;
+pub mod s3;
 pub(crate) mod upload;

@@ -20,9 +20,9 @@
 //! included (`aws_server_side_encryption`, `aws_sse_kms_key_id`,
 //! `aws_sse_bucket_key_enabled`, `aws_sse_customer_key_base64`), and, for
 //! S3, `acl` (a canned ACL such as `public-read`, sent as `x-amz-acl`; see
-//! [`canned_acl`](crate::store::providers::canned_acl)). An S3
+//! [`canned_acl`](crate::store::s3::canned_acl)). An S3
 //! store gets its provider's payload protection
-//! ([`Integrity`](crate::store::providers::Integrity)) unless
+//! ([`Integrity`](crate::store::s3::Integrity)) unless
 //! `aws_unsigned_payload` or `aws_checksum_algorithm` is set.
 //!
 //! [`presigner_from_url`] opens the same location as a
@@ -164,7 +164,7 @@ where
             // the environment and the options add theirs.
             let mut base = object_store::aws::AmazonS3Builder::new();
             if let Some((_, acl)) = options.iter().find(|(k, _)| k == "acl") {
-                base = base.with_client_options(crate::store::providers::canned_acl(acl)?);
+                base = base.with_client_options(crate::store::s3::canned_acl(acl)?);
             }
             // As `from_env`: variables that are not Unicode are skipped.
             for (key, value) in std::env::vars_os() {
@@ -179,11 +179,11 @@ where
             let builder = with_options(base.with_url(location), &options, |b, k, v| {
                 b.with_config(k, v)
             });
-            let chosen = crate::store::providers::integrity::chosen_in_env()
+            let chosen = crate::store::s3::integrity::chosen_in_env()
                 || options
                     .iter()
-                    .any(|(k, _)| crate::store::providers::integrity::chosen_by(k));
-            let builder = crate::store::providers::integrity::with_default(builder, chosen);
+                    .any(|(k, _)| crate::store::s3::integrity::chosen_by(k));
+            let builder = crate::store::s3::integrity::with_default(builder, chosen);
             cloud(builder.build()?)
         }
         #[cfg(feature = "gcp")]

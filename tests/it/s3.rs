@@ -123,7 +123,7 @@ async fn a_wrong_format_on_the_multipart_path_aborts_the_upload() {
 async fn the_custom_endpoint_preset_reaches_an_s3_compatible_server() {
     let server = S3Server::start().await;
     let store: std::sync::Arc<dyn object_store::ObjectStore> = std::sync::Arc::new(
-        shotsink::providers::S3Provider::Custom {
+        shotsink::s3::S3Provider::Custom {
             endpoint: format!("http://{}", server.addr),
             region: "us-east-1".into(),
         }
@@ -158,7 +158,7 @@ async fn a_canned_acl_reaches_the_server_on_the_single_put_and_the_multipart_pat
             .builder()
             // The options replace the builder's: plain HTTP is allowed again.
             .with_client_options(
-                shotsink::providers::canned_acl("public-read")
+                shotsink::s3::canned_acl("public-read")
                     .unwrap()
                     .with_allow_http(true),
             )
@@ -201,7 +201,7 @@ async fn a_canned_acl_reaches_the_server_on_the_single_put_and_the_multipart_pat
 #[test]
 fn a_canned_acl_that_is_no_header_value_is_refused() {
     assert!(matches!(
-        shotsink::providers::canned_acl("public-read\r\nx-evil: 1"),
+        shotsink::s3::canned_acl("public-read\r\nx-evil: 1"),
         Err(shotsink::StoreUrlError::InvalidAcl { acl, .. }) if acl == "public-read\r\nx-evil: 1"
     ));
 }

@@ -176,7 +176,7 @@ async fn a_store_url_over_plain_http_signs_payloads_and_explicit_options_are_kep
 async fn an_upload_corrupted_on_its_way_fails_the_servers_checksum_and_nothing_is_stored() {
     let server = S3Server::start().await;
     let store: Arc<dyn ObjectStore> = Arc::new(
-        shotsink::providers::Integrity::Crc64Nvme
+        shotsink::s3::Integrity::Crc64Nvme
             .apply(server.builder())
             .build()
             .unwrap(),

@@ -31,7 +31,7 @@
 //! # Example
 //!
 //! ```
-//! use shotsink::providers::{S3Provider, canned_acl};
+//! use shotsink::s3::{S3Provider, canned_acl};
 //!
 //! let store = S3Provider::Scaleway { region: "fr-par".into() }
 //!     .builder("my-captures")
