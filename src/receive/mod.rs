@@ -36,6 +36,7 @@ pub(crate) mod budget;
 pub(crate) mod coalesce;
 mod context;
 mod describe;
+mod destination;
 mod fields;
 mod file;
 mod reader;

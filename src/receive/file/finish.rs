@@ -3,7 +3,8 @@
 use super::placed::{Placed, whole};
 use super::{FileState, staged};
 use crate::prove::sniff;
-use crate::receive::context::{Context, or_abort};
+use crate::receive::context::Context;
+use crate::receive::destination::or_abort;
 use crate::receive::wording::missing;
 use crate::store::upload::Upload;
 use crate::verify::Verified;

@@ -9,7 +9,8 @@ use super::FileState;
 use crate::prove::sniff;
 use crate::receive::budget::Tracked;
 use crate::receive::coalesce::Coalesced;
-use crate::receive::context::{Context, or_abort};
+use crate::receive::context::Context;
+use crate::receive::destination::or_abort;
 use crate::{EarlyFile, Rejection, RejectionKind, hex, random};
 
 /// Holds the file up to `max_unverified_file_size`; past it, refuses it or

@@ -17,7 +17,8 @@ use bytes::Bytes;
 use multer::Field;
 use object_store::path::Path;
 
-use super::context::{Context, or_abort};
+use super::context::Context;
+use super::destination::or_abort;
 use crate::prove::sniff;
 use crate::receive::budget::Tracked;
 use crate::store::upload::Upload;

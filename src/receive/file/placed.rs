@@ -5,7 +5,7 @@ use object_store::PutResult;
 use object_store::path::Path;
 
 use crate::prove::probe::Dimensions;
-use crate::receive::context::or_abort;
+use crate::receive::destination::or_abort;
 use crate::receive::wording::{conflict, store_error, unconfirmed};
 use crate::store::upload::{FinishError, Upload};
 use crate::{

@@ -7,7 +7,7 @@ use object_store::{CopyMode, CopyOptions, ObjectStore, ObjectStoreExt};
 use super::placed::{Placed, whole};
 use crate::prove::sniff;
 use crate::receive::context::Context;
-use crate::receive::context::or_abort;
+use crate::receive::destination::or_abort;
 use crate::store::upload::{FinishError, Upload};
 use crate::{Format, Outcome, Rejection, RejectionKind};
 
