@@ -200,7 +200,7 @@ pub use store::key::{KeyContext, KeyLayout};
 pub use store::link::Presigner;
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
 pub use store::open::presigner_from_url;
-pub use store::open::store_from_url;
+pub use store::open::{check_store_url, store_from_url};
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 pub use store::s3;

@@ -40,9 +40,15 @@ struct Cli {
 enum Command {
     /// Receives callbacks until SIGTERM or SIGINT (the default).
     Serve,
-    /// Validates the configuration and prints what it would do, secrets
-    /// redacted; exits 2 if it is not usable.
-    CheckConfig,
+    /// Validates the configuration as `serve` would, without starting
+    /// anything, and prints the configuration in effect, secrets redacted;
+    /// exits 2 if it is not usable.
+    CheckConfig {
+        /// Also binds the addresses for a moment: a port in use is an
+        /// error.
+        #[arg(long)]
+        bind: bool,
+    },
     /// Lists, shows and replays the events recorded for the app (in the
     /// configured store's journal).
     #[command(subcommand)]
@@ -62,7 +68,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command.unwrap_or(Command::Serve) {
-        Command::CheckConfig => serve::check(&config),
+        Command::CheckConfig { bind } => serve::check(&config, bind),
         Command::Events(command) => events::run(&config, command),
         Command::Serve => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -77,6 +83,12 @@ fn main() -> ExitCode {
             };
             match runtime.block_on(serve::run(config)) {
                 Ok(()) => ExitCode::SUCCESS,
+                // A configuration that cannot be used: exit 2, as
+                // check-config does.
+                Err(error) if error.is::<settings::ConfigLoadError>() => {
+                    eprintln!("shotsink: configuration: {error}");
+                    ExitCode::from(2)
+                }
                 Err(error) => {
                     eprintln!("shotsink: {error}");
                     ExitCode::FAILURE

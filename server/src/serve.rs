@@ -11,7 +11,6 @@ use metrics_exporter_prometheus::PrometheusBuilder;
 use object_store::memory::InMemory;
 use shotsink::notify::{EventLog, Notifier, NotifierBuilder};
 
-use crate::settings::in_server_terms;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
@@ -41,6 +40,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     } else {
         None
     };
+    config.check_store()?;
     let store = config.open_store()?;
     let location = config.store_url().to_owned();
     let generated = config.needs_generated_secret().then(generate_secret);
@@ -52,7 +52,12 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         Some(builder) => {
             // The journal's lease is the builder's `notify.lease`.
             let journal = EventLog::new(store.clone());
-            Some(builder.journal(journal).build().map_err(in_server_terms)?)
+            Some(
+                builder
+                    .journal(journal)
+                    .build()
+                    .map_err(|e| config.explain(e))?,
+            )
         }
         None => None,
     };
@@ -61,7 +66,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         // Each accepted callback's event is recorded before its 200.
         builder = builder.notifier(notifier.clone());
     }
-    let sink = builder.build().map_err(in_server_terms)?;
+    let sink = builder.build().map_err(|e| config.explain(e))?;
     let app = Arc::new(App {
         sink: sink.clone(),
         metrics,
@@ -70,13 +75,17 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     });
 
     let metrics_path = config.metrics.path.as_str();
-    let listener = TcpListener::bind(config.listen).await?;
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| config.cannot_bind("listen", config.listen, &e))?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop) = watch::channel(false);
     let mut servers = tokio::task::JoinSet::new();
     let admin = match config.admin_listen {
         Some(admin) => {
-            let admin = TcpListener::bind(admin).await?;
+            let admin = TcpListener::bind(admin)
+                .await
+                .map_err(|e| config.cannot_bind("admin_listen", admin, &e))?;
             tracing::info!(addr = %admin.local_addr()?, "probes and metrics listening");
             let mut router = routes::admin_router(&app, metrics_path);
             if let Some(journal) = notifier.as_ref().and_then(Notifier::journal) {
@@ -130,7 +139,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
 
 /// `check-config`: the configuration in effect, and whether the sink can
 /// be built from it (with a memory store: nothing is opened or created).
-pub(crate) fn check(config: &Config) -> ExitCode {
+pub(crate) fn check(config: &Config, bind: bool) -> ExitCode {
     let secrets = match config.needs_generated_secret() {
         true => vec![generate_secret()],
         false => config.secrets().to_vec(),
@@ -140,9 +149,17 @@ pub(crate) fn check(config: &Config) -> ExitCode {
         .sink_builder(Arc::new(InMemory::new()), &secrets)
         .and_then(|sink| {
             println!("{}", config.describe(&sink, notifier.as_ref()));
-            Ok(sink.build()?)
+            for note in config.notes() {
+                println!("# note: {note}");
+            }
+            sink.build().map(drop).map_err(|e| config.explain(e))
         })
-        .and_then(|_| Ok(notifier.as_ref().map_or(Ok(()), NotifierBuilder::check)?));
+        .and_then(|()| {
+            let checked = notifier.as_ref().map_or(Ok(()), NotifierBuilder::check);
+            checked.map_err(|e| config.explain(e))
+        })
+        .and_then(|()| config.check_store())
+        .and_then(|()| if bind { config.check_bind() } else { Ok(()) });
     match checked {
         Ok(()) => {
             println!("configuration ok");

@@ -8,6 +8,7 @@ pub(crate) mod error;
 pub(crate) mod handle;
 pub(crate) mod key;
 pub(crate) mod link;
+mod local;
 pub(crate) mod open;
 #[cfg(feature = "aws")]
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]

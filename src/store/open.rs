@@ -69,7 +69,45 @@ where
     K: AsRef<str>,
     V: Into<String>,
 {
+    if let Some(dir) = local(location)? {
+        let invalid = |e: std::io::Error| invalid(location, e.to_string());
+        std::fs::create_dir_all(&dir).map_err(invalid)?;
+        let store = LocalFileSystem::new_with_prefix(dir)?
+            .with_fsync(true)
+            .with_automatic_cleanup(true);
+        return Ok(Arc::new(store));
+    }
     Ok(open(location, options)?.store)
+}
+
+/// Checks what [`store_from_url`] would open, without creating or writing
+/// anything: a local directory must be writable, or creatable in the
+/// nearest directory of its path that exists; a cloud location must give a
+/// client (no request is made: credentials and the bucket are not
+/// checked). A location that looks like a mistyped URL (`s3:/captures`) is
+/// refused by both.
+pub fn check_store_url<I, K, V>(location: &str, options: I) -> Result<(), StoreUrlError>
+where
+    I: IntoIterator<Item = (K, V)>,
+    K: AsRef<str>,
+    V: Into<String>,
+{
+    match local(location)? {
+        Some(dir) => super::local::check(&dir).map_err(|reason| invalid(location, reason)),
+        None => open(location, options).map(drop),
+    }
+}
+
+/// The local directory `location` names, if it names one.
+fn local(location: &str) -> Result<Option<std::path::PathBuf>, StoreUrlError> {
+    super::local::dir(location).map_err(|reason| invalid(location, reason))
+}
+
+fn invalid(location: &str, reason: String) -> StoreUrlError {
+    StoreUrlError::InvalidLocation {
+        url: location.to_owned(),
+        reason,
+    }
 }
 
 #[cfg(any(feature = "aws", feature = "gcp", feature = "azure"))]
@@ -86,6 +124,9 @@ where
     K: AsRef<str>,
     V: Into<String>,
 {
+    if local(location)?.is_some() {
+        return Err(invalid(location, "a local directory signs no URLs".into()));
+    }
     let opened = open(location, options)?;
     let signer = opened
         .signer
@@ -124,19 +165,21 @@ where
     K: AsRef<str>,
     V: Into<String>,
 {
-    let invalid = |reason: String| StoreUrlError::InvalidLocation {
-        url: location.to_owned(),
-        reason,
-    };
-    if !location.contains("://") {
-        std::fs::create_dir_all(location).map_err(|e| invalid(e.to_string()))?;
-        let store = LocalFileSystem::new_with_prefix(location).map_err(StoreUrlError::from)?;
-        return Ok(Opened::local(
-            store.with_fsync(true).with_automatic_cleanup(true),
-        ));
-    }
+    let invalid = |reason: String| invalid(location, reason);
     let url = url::Url::parse(location).map_err(|e| invalid(e.to_string()))?;
-    let (scheme, prefix) = ObjectStoreScheme::parse(&url).map_err(|e| invalid(e.to_string()))?;
+    let bucketed = ["s3", "s3a", "gs", "az", "azure", "abfs", "abfss"].contains(&url.scheme());
+    if bucketed && url.host_str().is_none_or(str::is_empty) {
+        return Err(invalid(format!(
+            "names no bucket: write `{}://my-bucket` (and a /prefix if you want one)",
+            url.scheme()
+        )));
+    }
+    let (scheme, prefix) = ObjectStoreScheme::parse(&url).map_err(|_| {
+        invalid(format!(
+            "unknown scheme `{}:`: a directory, file://, memory://, s3://, gs:// or az://",
+            url.scheme()
+        ))
+    })?;
     // Only the cloud builders take options.
     #[cfg_attr(
         not(any(feature = "aws", feature = "gcp", feature = "azure")),
@@ -147,16 +190,6 @@ where
         .map(|(k, v)| (k.as_ref().to_ascii_lowercase(), v.into()))
         .collect();
     let (store, signer): (Arc<dyn ObjectStore>, _) = match scheme {
-        ObjectStoreScheme::Local => {
-            let dir = url
-                .to_file_path()
-                .map_err(|()| invalid("not a local path".into()))?;
-            std::fs::create_dir_all(&dir).map_err(|e| invalid(e.to_string()))?;
-            let store = LocalFileSystem::new_with_prefix(dir)?
-                .with_fsync(true)
-                .with_automatic_cleanup(true);
-            return Ok(Opened::local(store));
-        }
         ObjectStoreScheme::Memory => (Arc::new(InMemory::new()), None),
         #[cfg(feature = "aws")]
         ObjectStoreScheme::AmazonS3 => {
@@ -220,16 +253,6 @@ where
         signer,
         prefix,
     })
-}
-
-impl Opened {
-    fn local(store: LocalFileSystem) -> Self {
-        Opened {
-            store: Arc::new(store),
-            signer: None,
-            prefix: Path::default(),
-        }
-    }
 }
 
 /// A cloud client, as a store and as a signer.

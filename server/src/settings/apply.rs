@@ -24,7 +24,7 @@ impl Config {
     }
 
     /// The store options, with the canned ACL as the `acl` option.
-    fn store_options(&self) -> Vec<(String, String)> {
+    pub(super) fn store_options(&self) -> Vec<(String, String)> {
         let mut options: Vec<(String, String)> = self
             .store
             .options

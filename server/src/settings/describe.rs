@@ -171,3 +171,42 @@ impl Config {
 fn duration(d: std::time::Duration) -> String {
     humantime::format_duration(d).to_string()
 }
+
+impl Config {
+    /// What an operator may not expect of the values given: sizes in
+    /// decimal units (`64MB` is 64,000,000 bytes, not 64 MiB).
+    pub(crate) fn notes(&self) -> Vec<String> {
+        self.settings
+            .sink
+            .iter()
+            .filter_map(|(key, value)| {
+                let bytes = decimal_size(value)?;
+                let number = value
+                    .trim()
+                    .trim_end_matches(|c: char| c.is_alphabetic())
+                    .trim();
+                Some(format!(
+                    "`{key} = \"{value}\"` is {bytes} bytes: KB, MB and GB are powers of ten; \
+                     write \"{number} MiB\" (or KiB, GiB) for powers of two"
+                ))
+            })
+            .collect()
+    }
+}
+
+/// The bytes a size written in decimal units (`64MB`, `1.5 GB`, `10k`)
+/// stands for.
+fn decimal_size(value: &str) -> Option<u64> {
+    let value = value.trim();
+    let split = value.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = value.split_at(split);
+    let power = match unit.trim().to_ascii_lowercase().as_str() {
+        "k" | "kb" => 1,
+        "m" | "mb" => 2,
+        "g" | "gb" => 3,
+        "t" | "tb" => 4,
+        _ => return None,
+    };
+    let number: f64 = number.parse().ok()?;
+    Some((number * 1000f64.powi(power)) as u64)
+}

@@ -12,6 +12,7 @@ use shotsink::notify::NotifierConfigKey;
 
 use super::ConfigLoadError;
 use super::schema::Raw;
+use super::source::Sources;
 
 /// The one key in a library section that the server keeps: presigned
 /// links are signed by a client opened on the store's URL.
@@ -29,7 +30,13 @@ pub(crate) struct Library {
 
 impl Library {
     /// Every section that is not the server's, each key checked.
-    pub(crate) fn read(sections: &BTreeMap<String, Raw>) -> Result<Library, ConfigLoadError> {
+    pub(crate) fn read(
+        sections: &BTreeMap<String, Raw>,
+        sources: &Sources,
+    ) -> Result<Library, ConfigLoadError> {
+        let unknown = |key: &str, help: &str| {
+            ConfigLoadError(format!("unknown key `{key}` ({}): {help}", sources.of(key)))
+        };
         let mut library = Library::default();
         for (group, raw) in sections {
             let Raw::Table(entries) = raw else {
@@ -53,7 +60,8 @@ impl Library {
                 if dotted == PRESIGNED_URLS {
                     let expiry = humantime::parse_duration(&value.text()).map_err(|_| {
                         ConfigLoadError(format!(
-                            "invalid `{PRESIGNED_URLS}`: not a duration (e.g. `1h`)"
+                            "`{PRESIGNED_URLS}` ({}): not a duration (e.g. `1h`)",
+                            sources.of(PRESIGNED_URLS)
                         ))
                     })?;
                     library.presigned_urls = Some(expiry);
@@ -87,10 +95,6 @@ impl Library {
             self.sink.push((SinkConfigKey::AuthorizeSecret, secret));
         }
     }
-}
-
-fn unknown(key: &str, help: &str) -> ConfigLoadError {
-    ConfigLoadError(format!("unknown key `{key}`: {help}"))
 }
 
 fn takes(group: &str, names: Vec<&str>) -> String {

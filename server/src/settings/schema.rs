@@ -33,6 +33,9 @@ pub(crate) struct Config {
     /// `library`, checked against the library's keys by `load`.
     #[serde(skip)]
     pub(crate) settings: super::library::Library,
+    /// Where each setting came from.
+    #[serde(skip)]
+    pub(crate) sources: super::source::Sources,
 }
 
 impl Default for Config {
@@ -49,6 +52,7 @@ impl Default for Config {
             secrets: SecretsConfig::default(),
             library: BTreeMap::new(),
             settings: super::library::Library::default(),
+            sources: super::source::Sources::default(),
         }
     }
 }

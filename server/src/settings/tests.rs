@@ -5,6 +5,8 @@ use std::sync::Arc;
 use object_store::memory::InMemory;
 
 use super::*;
+use figment::Figment;
+use figment::providers::{Format, Toml};
 use shotsink::SinkConfigKey;
 use shotsink::notify::NotifierConfigKey;
 
@@ -20,9 +22,11 @@ fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 fn invalid(toml: &str) -> String {
     let config = Config::from_parts(Some(toml), Vec::new()).unwrap();
     let sink = config.sink_builder(Arc::new(InMemory::new()), &["s".to_owned()]);
-    let built = sink.and_then(|b| Ok(b.build().map(|_| ())?));
-    let checked =
-        built.and_then(|()| Ok(config.notifier_builder().map_or(Ok(()), |n| n.check())?));
+    let built = sink.and_then(|b| b.build().map(drop).map_err(|e| config.explain(e)));
+    let checked = built.and_then(|()| {
+        let checked = config.notifier_builder().map_or(Ok(()), |n| n.check());
+        checked.map_err(|e| config.explain(e))
+    });
     match checked {
         Ok(()) => panic!("accepted: {toml}"),
         Err(e) => e.to_string(),

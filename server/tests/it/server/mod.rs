@@ -15,6 +15,7 @@ mod config;
 mod events;
 mod hooks;
 mod notify;
+mod operator;
 mod probes;
 mod shutdown;
 
