@@ -15,7 +15,7 @@ trap cleanup EXIT
 
 export AWS_ENDPOINT=http://127.0.0.1:9000 AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 \
   AWS_ACCESS_KEY_ID=shotsink AWS_SECRET_ACCESS_KEY=shotsink-secret \
-  SHOTSINK_SECRET=bench-secret SHOTSINK_STORE=s3://captures RUST_LOG=shotsink=warn
+  SHOTSINK_SECRET=bench-secret-4f9c2a7e SHOTSINK_STORE=s3://captures RUST_LOG=shotsink=warn
 # INTEGRITY=crc64nvme: every process's S3 client sends unsigned payloads
 # with a CRC64NVME checksum, as the sink does by default over HTTPS to AWS,
 # R2 and Scaleway (the loopback server is plain HTTP, where the default is

@@ -205,7 +205,7 @@ pub use store::open::{check_store_url, store_from_url};
 #[cfg_attr(docsrs, doc(cfg(feature = "aws")))]
 pub use store::s3;
 pub use verify::mint;
-pub use verify::secret::{Secret, SecretResolver};
+pub use verify::secret::{MIN_STRONG_LEN, Secret, SecretResolver, WeakSecret};
 
 /// A boxed error, as returned by a [`SecretResolver`] and accepted from body
 /// streams.

@@ -49,6 +49,9 @@ enum Command {
         #[arg(long)]
         bind: bool,
     },
+    /// Prints a new callback secret: 32 random letters and digits from the
+    /// operating system's generator.
+    Secret,
     /// Lists, shows and replays the events recorded for the app (in the
     /// configured store's journal).
     #[command(subcommand)]
@@ -57,6 +60,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Secret) = cli.command {
+        println!("{}", serve::generate_secret());
+        return ExitCode::SUCCESS;
+    }
     let file = cli
         .config
         .or_else(|| std::env::var_os("SHOTSINK_CONFIG").map(PathBuf::from));
@@ -69,6 +76,7 @@ fn main() -> ExitCode {
     };
     match cli.command.unwrap_or(Command::Serve) {
         Command::CheckConfig { bind } => serve::check(&config, bind),
+        Command::Secret => ExitCode::SUCCESS,
         Command::Events(command) => events::run(&config, command),
         Command::Serve => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()

@@ -40,6 +40,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     } else {
         None
     };
+    config.check_secrets()?;
     config.check_store()?;
     let store = config.open_store()?;
     let location = config.store_url().to_owned();
@@ -105,6 +106,11 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
 
     println!("shotsink: POST http://{addr}{} -> {location}", config.path);
     if let Some(secret) = &generated {
+        tracing::warn!(
+            "no configuration and no secret: one was generated for this run, for trying \
+             things out only (printed on standard output); set `[secrets] values` (make one \
+             with `shotsink secret`) before a capture service calls back"
+        );
         println!("no secret configured; generated one for this run: {secret}");
         println!(
             "send a sample capture:\n\n{}\n",
@@ -152,6 +158,7 @@ pub(crate) fn check(config: &Config, bind: bool) -> ExitCode {
             for note in config.notes() {
                 println!("# note: {note}");
             }
+            config.check_secrets()?;
             sink.build().map(drop).map_err(|e| config.explain(e))
         })
         .and_then(|()| {
@@ -195,7 +202,7 @@ async fn shutdown_signal() {
 }
 
 /// 32 random alphanumeric characters from the operating system's generator.
-fn generate_secret() -> String {
+pub(crate) fn generate_secret() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let mut bytes = [0u8; 32];
     if let Err(error) = getrandom::fill(&mut bytes) {

@@ -11,6 +11,27 @@ use subtle::{Choice, ConstantTimeEq};
 use crate::BoxError;
 use crate::configure::error::ConfigError;
 
+/// The fewest characters [`Secret::check_strength`] accepts.
+pub const MIN_STRONG_LEN: usize = 16;
+
+/// Why [`Secret::check_strength`] finds a secret too weak to withstand
+/// guessing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WeakSecret(&'static str);
+
+impl fmt::Display for WeakSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "too weak to withstand guessing: {}; make one with `openssl rand -base64 32` \
+             (or `shotsink secret`)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for WeakSecret {}
+
 /// A callback secret the sink accepts.
 ///
 /// Only the SHA-256 digest of the secret is kept. A candidate is checked by
@@ -47,6 +68,43 @@ impl Secret {
         Ok(Self {
             digest: Sha256::digest(secret).into(),
         })
+    }
+
+    /// Whether a secret can withstand guessing: at least
+    /// [`MIN_STRONG_LEN`] characters, at least 8 different ones, and not a
+    /// run or a sequence (`aaaa…`, `abcd…`, `1234…`). The builder accepts
+    /// any non-empty secret (tests use short ones); a server exposed to
+    /// the Internet should refuse what this refuses, as `shotsink` does.
+    /// A good secret: `openssl rand -base64 32`, or `shotsink secret`.
+    ///
+    /// ```
+    /// use shotsink::Secret;
+    ///
+    /// assert!(Secret::check_strength("9fK2xQ7mZpL4vR8tW3yB6nD1").is_ok());
+    /// for weak in ["abc", "password", "aaaaaaaaaaaaaaaaaaaa", "abcdefghijklmnopqrst"] {
+    ///     assert!(Secret::check_strength(weak).is_err(), "{weak}");
+    /// }
+    /// ```
+    pub fn check_strength(secret: impl AsRef<[u8]>) -> Result<(), WeakSecret> {
+        let bytes = secret.as_ref();
+        if bytes.len() < MIN_STRONG_LEN {
+            return Err(WeakSecret("shorter than 16 characters"));
+        }
+        let mut seen = [false; 256];
+        bytes.iter().for_each(|&b| seen[usize::from(b)] = true);
+        if seen.iter().filter(|&&s| s).count() < 8 {
+            return Err(WeakSecret("fewer than 8 different characters"));
+        }
+        let steps: Vec<i16> = bytes
+            .windows(2)
+            .map(|w| i16::from(w[1]) - i16::from(w[0]))
+            .collect();
+        if steps.windows(2).all(|w| w[0] == w[1]) {
+            return Err(WeakSecret(
+                "a sequence, each character one step from the last",
+            ));
+        }
+        Ok(())
     }
 
     /// Checks a candidate against this secret in constant time.

@@ -45,12 +45,12 @@ impl Library {
             if group == "notify" {
                 let mut notify = Vec::new();
                 for (name, value) in entries {
-                    let dotted = format!("{group}.{name}");
+                    let (dotted, value) = from_file(format!("{group}.{name}"), value, sources)?;
                     let key = NotifierConfigKey::ALL
                         .iter()
                         .find(|k| k.as_str() == dotted)
                         .ok_or_else(|| unknown(&dotted, &takes(group, notifier_names())))?;
-                    notify.push((*key, value.text()));
+                    notify.push((*key, value));
                 }
                 library.notify = Some(notify);
                 continue;
@@ -67,11 +67,12 @@ impl Library {
                     library.presigned_urls = Some(expiry);
                     continue;
                 }
+                let (dotted, value) = from_file(dotted, value, sources)?;
                 let key = SinkConfigKey::ALL
                     .iter()
                     .find(|k| k.as_str() == dotted)
                     .ok_or_else(|| unknown(&dotted, &takes(group, sink_names(group))))?;
-                library.sink.push((*key, value.text()));
+                library.sink.push((*key, value));
             }
         }
         library.sink.sort_by_key(|(key, _)| *key);
@@ -94,6 +95,37 @@ impl Library {
         if let Some(secret) = secret {
             self.sink.push((SinkConfigKey::AuthorizeSecret, secret));
         }
+    }
+}
+
+/// A secret key's `_file` form (`notify.secret_file`): the key it sets
+/// and the file's content; any other key as it is.
+fn from_file(
+    dotted: String,
+    value: &Raw,
+    sources: &Sources,
+) -> Result<(String, String), ConfigLoadError> {
+    let secret = |key: &str| {
+        let sink = SinkConfigKey::ALL
+            .iter()
+            .any(|k| k.as_str() == key && k.is_secret());
+        let notify = NotifierConfigKey::ALL
+            .iter()
+            .any(|k| k.as_str() == key && k.is_secret());
+        sink || notify
+    };
+    match dotted.strip_suffix("_file") {
+        Some(key) if secret(key) => {
+            let path = value.text();
+            let text = super::secrets::read_file(std::path::Path::new(&path)).map_err(|e| {
+                ConfigLoadError(format!(
+                    "`{dotted}` ({}): cannot read {path}: {e}",
+                    sources.of(&dotted)
+                ))
+            })?;
+            Ok((key.to_owned(), text))
+        }
+        _ => Ok((dotted.clone(), value.text())),
     }
 }
 

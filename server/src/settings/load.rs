@@ -11,10 +11,11 @@ use super::{Config, ConfigLoadError, library};
 
 /// The short forms, the same as the examples' variables: part of the
 /// interface (the README lists them), each with the key it sets.
-const SHORT_FORMS: [(&str, &str); 5] = [
+const SHORT_FORMS: [(&str, &str); 6] = [
     ("SHOTSINK_STORE", "store.url"),
     ("SHOTSINK_ADDR", "listen"),
     ("SHOTSINK_SECRET", "secrets.values"),
+    ("SHOTSINK_SECRET_FILE", "secrets.values_file"),
     ("SHOTSINK_MAX_FILE_SIZE", "limits.max_file_size"),
     ("SHOTSINK_MAX_BUFFERED", "limits.max_buffered_bytes"),
 ];
@@ -67,6 +68,7 @@ impl Config {
         // Nothing set: the structs' own `Default`s apply.
         let mut figment = Figment::new();
         let mut sources = Sources::default();
+        let file_given = file.is_some();
         if let Some(file) = file {
             sources.file(file.name.clone(), file.text.clone());
             figment = figment.merge(file);
@@ -121,6 +123,8 @@ impl Config {
             .map_err(|e| ConfigLoadError::figment(e, &sources))?;
         config.settings = library::Library::read(&config.library, &sources)?;
         config.sources = sources;
+        config.file_given = file_given;
+        config.read_secret_files()?;
         config.validate()?;
         Ok(config)
     }

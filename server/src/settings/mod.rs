@@ -16,6 +16,7 @@ mod describe;
 mod library;
 mod load;
 mod schema;
+mod secrets;
 mod source;
 #[cfg(test)]
 mod tests;
@@ -101,7 +102,7 @@ impl Config {
     /// Whether neither static secrets nor mint keys are configured (the
     /// server then generates one for the run).
     pub(crate) fn needs_generated_secret(&self) -> bool {
-        self.secrets.values.is_empty() && self.secrets.mint_keys.is_empty()
+        self.secrets.values.is_empty() && self.secrets.mint_keys.is_empty() && !self.file_given
     }
 
     /// The static secrets.

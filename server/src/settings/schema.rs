@@ -36,6 +36,9 @@ pub(crate) struct Config {
     /// Where each setting came from.
     #[serde(skip)]
     pub(crate) sources: super::source::Sources,
+    /// Whether a configuration file was given.
+    #[serde(skip)]
+    pub(crate) file_given: bool,
 }
 
 impl Default for Config {
@@ -53,6 +56,7 @@ impl Default for Config {
             library: BTreeMap::new(),
             settings: super::library::Library::default(),
             sources: super::source::Sources::default(),
+            file_given: false,
         }
     }
 }
@@ -135,6 +139,9 @@ impl Default for StoreConfig {
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct SecretsConfig {
     pub(crate) values: Vec<String>,
+    /// A file of secrets, one per line (a Docker or Kubernetes secret),
+    /// added to `values`.
+    pub(crate) values_file: Option<std::path::PathBuf>,
     pub(crate) mint_keys: Vec<MintKeyConfig>,
 }
 
@@ -143,8 +150,11 @@ pub(crate) struct SecretsConfig {
 #[serde(deny_unknown_fields)]
 pub(crate) struct MintKeyConfig {
     pub(crate) id: String,
-    /// The key's bytes, as written.
+    /// The key's bytes, as written; or read from `key_file`.
+    #[serde(default)]
     pub(crate) key: String,
+    #[serde(default)]
+    pub(crate) key_file: Option<std::path::PathBuf>,
 }
 
 /// A value as the file wrote it: text, a number, a switch, a list or a

@@ -45,15 +45,25 @@ impl Server {
     /// Starts it with `config` (TOML, may be empty) and `env`, listening on
     /// a free loopback port, and waits for its banner.
     pub fn start(config: &str, env: &[(&str, &str)]) -> Server {
+        Self::launch(Some(config), env)
+    }
+
+    /// As the README's first command: no configuration file.
+    pub fn start_without_file(env: &[(&str, &str)]) -> Server {
+        Self::launch(None, env)
+    }
+
+    fn launch(config: Option<&str>, env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let file = dir.path().join("shotsink.toml");
-        std::fs::write(&file, config).unwrap();
         let log = tempfile::NamedTempFile::new().unwrap();
         let mut command = binary();
+        command.arg("serve");
+        if let Some(config) = config {
+            std::fs::write(&file, config).unwrap();
+            command.arg("--config").arg(&file);
+        }
         command
-            .arg("serve")
-            .arg("--config")
-            .arg(&file)
             .env("SHOTSINK_LISTEN", "127.0.0.1:0")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())

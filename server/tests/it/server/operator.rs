@@ -10,14 +10,18 @@ fn run(args: &[&str], toml: &str, env: &[(&str, &str)]) -> Output {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("shotsink.toml");
     std::fs::write(&file, toml).unwrap();
-    binary()
+    let mut command = binary();
+    command
         .args(args)
         .arg("--config")
         .arg(&file)
-        .current_dir(dir.path())
-        .envs(env.iter().copied())
-        .output()
-        .unwrap()
+        .current_dir(dir.path());
+    // A configuration that names no secret is refused: the mistakes here
+    // are about something else, unless the test names its own.
+    if !toml.contains("[secrets]") && !env.iter().any(|(k, _)| k.starts_with("SHOTSINK_SECRET")) {
+        command.env("SHOTSINK_SECRET", "a-strong-enough-secret-9f2k");
+    }
+    command.envs(env.iter().copied()).output().unwrap()
 }
 
 /// Exit 2, and every one of `words` in what it printed on standard error.
@@ -150,4 +154,113 @@ fn a_decimal_size_is_said_to_be_one() {
     assert!(out.status.success(), "{stdout}");
     assert!(stdout.contains("is 64000000 bytes"), "{stdout}");
     assert!(stdout.contains("\"64 MiB\""), "{stdout}");
+}
+
+#[test]
+fn weak_secrets_are_refused_with_a_way_to_make_a_good_one() {
+    for weak in [
+        "abc",
+        "password",
+        "aaaaaaaaaaaaaaaaaaaa",
+        "abcdefghijklmnopqrstu",
+    ] {
+        let toml = format!("[secrets]\nvalues = [\"{weak}\"]\n");
+        let words = [
+            "`secrets.values`",
+            "shotsink.toml line 2",
+            "too weak",
+            "shotsink secret",
+        ];
+        refused(&["check-config"], &toml, &[], &words);
+        refused(&["serve"], &toml, &[], &words);
+        let out = run(&["check-config"], &toml, &[]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !stderr.contains(weak) || weak.len() < 4,
+            "the secret shown: {stderr}"
+        );
+    }
+    let env = [("SHOTSINK_SECRET", "hunter2")];
+    refused(
+        &["check-config"],
+        "",
+        &env,
+        &["environment variable SHOTSINK_SECRET"],
+    );
+    // `shotsink secret` makes one that passes.
+    let made = binary().arg("secret").output().unwrap();
+    let secret = String::from_utf8(made.stdout).unwrap().trim().to_owned();
+    assert_eq!(secret.len(), 32);
+    let toml = format!("[secrets]\nvalues = [\"{secret}\"]\n");
+    assert!(run(&["check-config"], &toml, &[]).status.success());
+}
+
+#[test]
+fn a_configuration_file_without_a_secret_is_refused() {
+    let out = binary()
+        .args(["check-config", "--config", "/dev/null"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no callback secret"), "{stderr}");
+}
+
+#[test]
+fn every_secret_can_come_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let values = write(
+        "values",
+        "first-strong-secret-8d2k\nsecond-strong-secret-3j9x\n",
+    );
+    let mint = write("mint", "mint-key-0123456789abcdef0123456789abcdef");
+    let notify = write("notify", "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n");
+    let toml = format!(
+        "[secrets]\nvalues_file = \"{values}\"\nmint_keys = [{{ id = \"k1\", key_file = \"{mint}\" }}]\n\
+         [notify]\nurl = \"http://127.0.0.1:8000/\"\nsecret_file = \"{notify}\"\n"
+    );
+    let out = run(&["check-config"], &toml, &[]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("values = [\"<redacted>\", \"<redacted>\"]"),
+        "{stdout}"
+    );
+    assert!(
+        !stdout.contains("first-strong") && !stdout.contains("MfKQ9r8"),
+        "{stdout}"
+    );
+    // The short form, and a file that is missing.
+    let short = dir.path().join("short");
+    std::fs::write(&short, "short-form-strong-secret-4k8q").unwrap();
+    let env = [("SHOTSINK_SECRET_FILE", short.to_str().unwrap())];
+    let out = binary().args(["check-config"]).envs(env).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let env = [
+        ("SHOTSINK_NOTIFY__URL", "http://127.0.0.1:8000/"),
+        ("SHOTSINK_NOTIFY__SECRET_FILE", "/nonexistent/secret"),
+    ];
+    refused(
+        &["check-config"],
+        "",
+        &env,
+        &[
+            "`notify.secret_file`",
+            "environment variable SHOTSINK_NOTIFY__SECRET_FILE",
+            "/nonexistent/secret",
+        ],
+    );
 }

@@ -75,7 +75,7 @@ async fn readyz_says_when_the_store_cannot_be_reached() {
 async fn with_no_configuration_it_generates_a_secret_and_stores_into_the_directory() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().to_str().unwrap().to_owned();
-    let server = Server::start("", &[("SHOTSINK_STORE", store.as_str())]);
+    let server = Server::start_without_file(&[("SHOTSINK_STORE", store.as_str())]);
     let line = server
         .stdout
         .recv_timeout(std::time::Duration::from_secs(10))
