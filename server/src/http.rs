@@ -20,11 +20,13 @@ pub(crate) struct Drained {
 }
 
 /// Serves `app` on `listener` until `stop` turns true, then drains its
-/// connections for at most `deadline`.
+/// connections for at most `deadline`, or until `now` turns true (a second
+/// signal).
 pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     mut stop: watch::Receiver<bool>,
+    mut now: watch::Receiver<bool>,
     deadline: Duration,
 ) -> Drained {
     let graceful = GracefulShutdown::new();
@@ -61,14 +63,17 @@ pub(crate) async fn serve(
     }
     drop(listener);
     let mut drained = Drained::default();
-    if tokio::time::timeout(deadline, graceful.shutdown())
-        .await
-        .is_err()
-    {
+    let why = tokio::select! {
+        finished = tokio::time::timeout(deadline, graceful.shutdown()) => {
+            finished.err().map(|_| "shutdown deadline reached")
+        }
+        _ = now.wait_for(|now| *now) => Some("asked again to stop"),
+    };
+    if let Some(why) = why {
         drained.cancelled = connections.len();
         tracing::warn!(
             connections = drained.cancelled,
-            "shutdown deadline reached: cancelling the callbacks still in flight"
+            "{why}: cancelling the callbacks still in flight"
         );
         connections.abort_all();
     }

@@ -24,6 +24,9 @@ type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// take before the process exits anyway.
 const BACKGROUND_GRACE: Duration = Duration::from_secs(30);
 
+/// The same, once asked a second time to stop.
+const HURRIED_GRACE: Duration = Duration::from_secs(5);
+
 /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
 pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     crate::logging::init(&config.log);
@@ -81,6 +84,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         .map_err(|e| config.cannot_bind("listen", config.listen, &e))?;
     let addr = listener.local_addr()?;
     let (stop_tx, stop) = watch::channel(false);
+    let (now_tx, now) = watch::channel(false);
     let mut servers = tokio::task::JoinSet::new();
     let admin = match config.admin_listen {
         Some(admin) => {
@@ -94,7 +98,13 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
                 router = router.merge(crate::events::router(journal.clone()));
             }
             // The probes stop with the rest, but need no drain.
-            servers.spawn(http::serve(admin, router, stop.clone(), Duration::ZERO));
+            servers.spawn(http::serve(
+                admin,
+                router,
+                stop.clone(),
+                now.clone(),
+                Duration::ZERO,
+            ));
             true
         }
         None => false,
@@ -102,7 +112,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     let probes = (!admin).then_some(metrics_path);
     let router = routes::main_router(&app, &config.path, probes);
     let deadline = config.shutdown_timeout;
-    servers.spawn(http::serve(listener, router, stop, deadline));
+    servers.spawn(http::serve(listener, router, stop, now.clone(), deadline));
 
     println!("shotsink: POST http://{addr}{} -> {location}", config.path);
     if let Some(secret) = &generated {
@@ -121,22 +131,46 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
 
     shutdown_signal().await;
     let started = Instant::now();
-    tracing::info!(deadline = ?deadline, "shutting down: no new connections");
+    tracing::info!(
+        deadline = ?deadline,
+        "shutting down: no new connections; a second SIGTERM or SIGINT stops now"
+    );
     app.stopping.store(true, Ordering::Relaxed);
     let _ = stop_tx.send(true);
+    // A second signal: the callbacks in flight are cut, aborts get a few
+    // seconds, undelivered events wait in the journal for the next start.
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = now_tx.send(true);
+    });
+    let mut hurry = now.clone();
     let mut cancelled = 0;
     while let Some(drained) = servers.join_next().await {
         cancelled += drained.map(|d| d.cancelled).unwrap_or(0);
     }
-    if tokio::time::timeout(BACKGROUND_GRACE, sink.background_done())
-        .await
-        .is_err()
-    {
-        tracing::warn!("aborts still running after 30 s; exiting anyway");
+    let grace = match *now.borrow() {
+        true => HURRIED_GRACE,
+        false => BACKGROUND_GRACE,
+    };
+    let aborts = tokio::time::timeout(grace, sink.background_done());
+    let hurried = async {
+        let _ = hurry.wait_for(|now| *now).await;
+        tokio::time::sleep(HURRIED_GRACE).await;
+    };
+    tokio::select! {
+        done = aborts => if done.is_err() {
+            tracing::warn!(?grace, "aborts still running; exiting anyway");
+        },
+        () = hurried => tracing::warn!("asked again to stop: aborts still running left"),
     }
     if let Some(notifier) = &notifier {
-        let left = deadline.saturating_sub(started.elapsed());
-        let report = notifier.shutdown(left.max(Duration::from_secs(1))).await;
+        let left = match *now.borrow() {
+            true => Duration::ZERO,
+            false => deadline
+                .saturating_sub(started.elapsed())
+                .max(Duration::from_secs(1)),
+        };
+        let report = notifier.shutdown(left).await;
         tracing::info!(?report, "notifications");
     }
     tracing::info!(cancelled, "shotsink stopped");

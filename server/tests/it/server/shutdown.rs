@@ -71,3 +71,37 @@ async fn a_signal_during_an_upload_ends_with_the_whole_capture_or_none_and_exit_
         assert!(s3.upload_leftovers().is_empty(), "deadline {deadline}");
     }
 }
+
+/// A second SIGTERM during the drain: the callback in flight is cut at
+/// once, not at the 60 s deadline; its upload is aborted, nothing is
+/// stored, and the process exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_signal_ends_the_drain_at_once() {
+    let s3 = S3Server::start().await;
+    let mut env = s3_env(&s3);
+    env.push(("SHOTSINK_SECRET", SECRET.to_owned()));
+    env.push(("SHOTSINK_SHUTDOWN_TIMEOUT", "60s".to_owned()));
+    let mut server = Server::start("", &pairs(&env));
+    let sent = callback("Twice", "pdf", large_pdf(30 * MIB));
+    let body = sent.body();
+    let mut stream = TcpStream::connect(server.addr).await.unwrap();
+    let head = format!(
+        "POST /callback HTTP/1.1\r\nHost: shotsink\r\nContent-Type: {}\r\nContent-Length: {}\r\n\r\n",
+        sent.content_type(),
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body[..10 * MIB]).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.terminate();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    server.terminate();
+    // Well before the 60 s deadline: the 20 s bound is only there so that
+    // a process that ignores the second signal fails the test.
+    let status = tokio::task::block_in_place(|| server.wait(Duration::from_secs(20)));
+    let log = server.log_text();
+    assert!(status.success(), "exit {status:?}\n{log}");
+    assert!(log.contains("asked again to stop"), "{log}");
+    assert_eq!(all_keys(s3.store().as_ref()).await, Vec::<String>::new());
+    assert!(s3.upload_leftovers().is_empty());
+}
