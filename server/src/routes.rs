@@ -46,26 +46,31 @@ impl Ready {
 
 /// The callback route at `path`, with the probes when they are served on
 /// the same listener (`probes` is then the metrics path).
-pub(crate) fn main_router(app: &Arc<App>, path: &str, probes: Option<&str>) -> Router {
+pub(crate) fn main_router(app: &Arc<App>, path: &str) -> Router {
     let callback = post(acknowledge).layer(app.sink.layer());
-    let router = Router::new().route(path, callback);
-    let router = match probes {
-        Some(metrics_path) => router.merge(admin_router(app, metrics_path)),
-        None => router,
-    };
-    router.layer(Extension(app.clone()))
+    Router::new()
+        .route(path, callback)
+        .merge(probes(app))
+        .layer(Extension(app.clone()))
 }
 
-/// `/healthz`, `/readyz` and, when enabled, the metrics at `metrics_path`.
-pub(crate) fn admin_router(app: &Arc<App>, metrics_path: &str) -> Router {
-    let router = Router::new()
+/// `/healthz` and `/readyz`, where load balancers look for them: on the
+/// callback listener and on the admin listener.
+fn probes(app: &Arc<App>) -> Router {
+    Router::new()
         .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz));
+        .route("/readyz", get(readyz))
+        .with_state(app.clone())
+}
+
+/// The admin listener's: the probes and, when enabled, the metrics at
+/// `metrics_path` (never on the callback listener).
+pub(crate) fn admin_router(app: &Arc<App>, metrics_path: &str) -> Router {
     let router = match &app.metrics {
-        Some(_) => router.route(metrics_path, get(metrics)),
-        None => router,
+        Some(_) => Router::new().route(metrics_path, get(metrics)),
+        None => Router::new(),
     };
-    router.with_state(app.clone())
+    router.with_state(app.clone()).merge(probes(app))
 }
 
 /// Runs after the sink, with its outcome (whose event the sink has

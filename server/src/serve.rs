@@ -91,7 +91,15 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
             let admin = TcpListener::bind(admin)
                 .await
                 .map_err(|e| config.cannot_bind("admin_listen", admin, &e))?;
-            tracing::info!(addr = %admin.local_addr()?, "probes and metrics listening");
+            let admin_addr = admin.local_addr()?;
+            tracing::info!(addr = %admin_addr, "probes, metrics and events listening");
+            if !admin_addr.ip().is_loopback() {
+                tracing::warn!(
+                    addr = %admin_addr,
+                    "admin_listen is not a loopback address: whoever reaches it reads the \
+                     metrics and can replay events"
+                );
+            }
             let mut router = routes::admin_router(&app, metrics_path);
             if let Some(journal) = notifier.as_ref().and_then(Notifier::journal) {
                 // Never on the public listener.
@@ -105,16 +113,27 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
                 now.clone(),
                 Duration::ZERO,
             ));
-            true
+            Some(admin_addr)
         }
-        None => false,
+        None => None,
     };
-    let probes = (!admin).then_some(metrics_path);
-    let router = routes::main_router(&app, &config.path, probes);
+    let router = routes::main_router(&app, &config.path);
     let deadline = config.shutdown_timeout;
     servers.spawn(http::serve(listener, router, stop, now.clone(), deadline));
 
-    println!("shotsink: POST http://{addr}{} -> {location}", config.path);
+    let admin_banner = match admin {
+        Some(admin) => format!("metrics on http://{}{metrics_path}", usable(admin)),
+        None => "no admin listener (admin_listen = \"off\")".to_owned(),
+    };
+    let everywhere = match addr.ip().is_unspecified() {
+        true => " (listening on every interface)",
+        false => "",
+    };
+    println!(
+        "shotsink: POST http://{}{} -> {location}; {admin_banner}{everywhere}",
+        usable(addr),
+        config.path
+    );
     if let Some(secret) = &generated {
         tracing::warn!(
             "no configuration and no secret: one was generated for this run, for trying \
@@ -210,6 +229,16 @@ pub(crate) fn check(config: &Config, bind: bool) -> ExitCode {
             eprintln!("shotsink: configuration: {error}");
             ExitCode::from(2)
         }
+    }
+}
+
+/// An address a browser or `curl` can use: the loopback one for a
+/// listener on every interface.
+fn usable(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        ip if !ip.is_unspecified() => addr,
+        std::net::IpAddr::V4(_) => SocketAddr::from(([127, 0, 0, 1], addr.port())),
+        std::net::IpAddr::V6(_) => SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, addr.port())),
     }
 }
 

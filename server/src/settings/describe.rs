@@ -89,7 +89,11 @@ impl Config {
         s.text("path", Some(&self.path));
         s.text(
             "admin_listen",
-            self.admin_listen.map(|a| a.to_string()).as_deref(),
+            Some(
+                self.admin_listen
+                    .map_or("off".to_owned(), |a| a.to_string())
+                    .as_str(),
+            ),
         );
         s.text("shutdown_timeout", Some(&duration(self.shutdown_timeout)));
         s.text("ready_cache", Some(&duration(self.ready_cache)));

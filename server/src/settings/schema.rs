@@ -18,6 +18,8 @@ use serde::Deserialize;
 pub(crate) struct Config {
     pub(crate) listen: SocketAddr,
     pub(crate) path: String,
+    /// The metrics and the event endpoints' listener; `"off"` for none.
+    #[serde(deserialize_with = "address_or_off")]
     pub(crate) admin_listen: Option<SocketAddr>,
     #[serde(with = "humantime_serde")]
     pub(crate) shutdown_timeout: Duration,
@@ -46,7 +48,7 @@ impl Default for Config {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
             path: "/callback".into(),
-            admin_listen: None,
+            admin_listen: Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
             shutdown_timeout: Duration::from_secs(30),
             ready_cache: Duration::from_secs(5),
             log: LogConfig::default(),
@@ -207,5 +209,16 @@ impl<'de> Deserialize<'de> for Scalar {
             )),
             scalar => Ok(Scalar(scalar.text())),
         }
+    }
+}
+
+/// An address, or `"off"`.
+fn address_or_off<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<SocketAddr>, D::Error> {
+    let text = String::deserialize(de)?;
+    match text.as_str() {
+        "off" => Ok(None),
+        _ => text.parse().map(Some).map_err(|_| {
+            serde::de::Error::custom("not an address (e.g. `127.0.0.1:9090`) or `off`")
+        }),
     }
 }

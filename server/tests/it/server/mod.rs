@@ -35,6 +35,8 @@ pub fn binary() -> Command {
 pub struct Server {
     child: Child,
     pub addr: SocketAddr,
+    /// The admin listener's address, if it has one.
+    pub admin: Option<SocketAddr>,
     /// The lines it printed on standard output after the first.
     pub stdout: mpsc::Receiver<String>,
     /// Its log (standard error), for failure messages.
@@ -63,6 +65,15 @@ impl Server {
             std::fs::write(&file, config).unwrap();
             command.arg("--config").arg(&file);
         }
+        // The admin listener on a port of its own, unless the test chose.
+        let chosen = config.is_some_and(|c| c.contains("admin_listen"))
+            || env.iter().any(|(k, _)| *k == "SHOTSINK_ADMIN_LISTEN");
+        if !chosen {
+            command.env(
+                "SHOTSINK_ADMIN_LISTEN",
+                format!("127.0.0.1:{}", free_port()),
+            );
+        }
         command
             .env("SHOTSINK_LISTEN", "127.0.0.1:0")
             .envs(env.iter().copied())
@@ -90,10 +101,17 @@ impl Server {
             .and_then(|rest| rest.split('/').next())
             .and_then(|addr| addr.parse().ok())
             .unwrap_or_else(|| panic!("no address in {banner:?}"));
+        // "...; metrics on http://127.0.0.1:PORT/metrics"
+        let admin = banner
+            .split("metrics on http://")
+            .nth(1)
+            .and_then(|rest| rest.split('/').next())
+            .and_then(|addr| addr.parse().ok());
         drop(dir);
         Server {
             child,
             addr,
+            admin,
             stdout,
             log,
         }
@@ -101,6 +119,12 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// A URL on the admin listener.
+    pub fn admin_url(&self, path: &str) -> String {
+        let admin = self.admin.expect("an admin listener");
+        format!("http://{admin}{path}")
     }
 
     /// Sends SIGTERM, as a service manager does.

@@ -36,7 +36,12 @@ async fn probes_answer_and_metrics_count_what_happened() {
     let refused = client.post(server.url("/callback")).multipart(form);
     assert_eq!(refused.send().await.unwrap().status().as_u16(), 403);
 
-    let (status, metrics) = get(&server.url("/metrics")).await;
+    // Never on the callback listener; the probes on both.
+    assert_eq!(get(&server.url("/metrics")).await.0, 404);
+    assert_eq!(get(&server.url("/events")).await.0, 404);
+    assert_eq!(get(&server.admin_url("/healthz")).await.0, 200);
+    assert_eq!(get(&server.admin_url("/readyz")).await.0, 200);
+    let (status, metrics) = get(&server.admin_url("/metrics")).await;
     assert_eq!(status, 200);
     let size = fixture("capture.png").len();
     for line in [
