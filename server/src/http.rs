@@ -11,6 +11,7 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tower::ServiceExt;
 
 /// How a listener's connections ended.
 #[derive(Debug, Default, Clone, Copy)]
@@ -37,8 +38,13 @@ pub(crate) async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((stream, _)) => {
-                    let service = TowerToHyperService::new(app.clone());
+                Ok((stream, peer)) => {
+                    let peer = crate::client::Peer(peer);
+                    let app = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
+                        request.extensions_mut().insert(peer);
+                        request
+                    });
+                    let service = TowerToHyperService::new(app);
                     let connection = http.serve_connection(TokioIo::new(stream), service);
                     let watched = graceful.watch(connection);
                     connections.spawn(async move {

@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod client;
 mod events;
 mod http;
 mod logging;

@@ -16,6 +16,8 @@ use object_store::path::Path;
 use shotsink::{CaptureSink, Outcome};
 use tokio::sync::Mutex;
 
+use crate::client::Trusted;
+
 /// How long `/readyz` waits for the store.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 
@@ -46,12 +48,16 @@ impl Ready {
 
 /// The callback route at `path`, with the probes when they are served on
 /// the same listener (`probes` is then the metrics path).
-pub(crate) fn main_router(app: &Arc<App>, path: &str) -> Router {
+pub(crate) fn main_router(app: &Arc<App>, path: &str, trusted: Trusted) -> Router {
     let callback = post(acknowledge).layer(app.sink.layer());
     Router::new()
         .route(path, callback)
         .merge(probes(app))
         .layer(Extension(app.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            trusted,
+            crate::client::span,
+        ))
 }
 
 /// `/healthz` and `/readyz`, where load balancers look for them: on the

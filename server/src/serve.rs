@@ -117,7 +117,8 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         }
         None => None,
     };
-    let router = routes::main_router(&app, &config.path);
+    let trusted = crate::client::Trusted(Arc::new(config.trusted_proxies.clone()));
+    let router = routes::main_router(&app, &config.path, trusted);
     let deadline = config.shutdown_timeout;
     servers.spawn(http::serve(listener, router, stop, now.clone(), deadline));
 

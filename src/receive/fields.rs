@@ -106,7 +106,12 @@ impl Form {
                 }
                 "token" => {
                     let sent = self.ctx.text(field, &name).await?;
-                    self.token = Some(sanitise_token(&sent));
+                    let token = sanitise_token(&sent);
+                    if let Ok(token) = &token {
+                        // Letters and digits only: safe in any log format.
+                        tracing::Span::current().record("token", tracing::field::display(token));
+                    }
+                    self.token = Some(token);
                     self.resolve_secret().await?;
                 }
                 "format" => {

@@ -53,8 +53,39 @@ use slot::Slot;
 /// of the body limit (a body declared over the limit is drained too).
 const DRAIN_FACTOR: u64 = 4;
 
-/// Receives one callback.
+/// Receives one callback, in a `callback` span that carries its token
+/// once read (every line logged meanwhile has it), and says so in the log
+/// if the callback is dropped before its answer (the client went away).
 pub(crate) async fn receive<S, E>(config: &Arc<Config>, headers: &HeaderMap, body: S) -> Received
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + 'static,
+    E: Into<BoxError> + 'static,
+{
+    use tracing::Instrument;
+    let span = tracing::info_span!("callback", token = tracing::field::Empty);
+    async move {
+        let mut unanswered = Unanswered(true);
+        let received = receive_in_span(config, headers, body).await;
+        unanswered.0 = false;
+        received
+    }
+    .instrument(span)
+    .await
+}
+
+/// Logs a callback dropped before its answer, inside its span.
+struct Unanswered(bool);
+
+impl Drop for Unanswered {
+    fn drop(&mut self) {
+        if self.0 {
+            tracing::info!("callback cancelled before its answer (the client went away)");
+        }
+    }
+}
+
+/// Receives one callback, within its span.
+async fn receive_in_span<S, E>(config: &Arc<Config>, headers: &HeaderMap, body: S) -> Received
 where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: Into<BoxError> + 'static,
@@ -200,11 +231,11 @@ fn log(result: &Result<Outcome, Rejection>, elapsed: std::time::Duration) {
             key = %e.key, token = %e.token, ms, "capture already stored; not written again"
         ),
         Ok(Outcome::RenderFailed(r)) => tracing::info!(
-            token = r.token.as_deref().unwrap_or(""), status = %r.status, ms,
+            token = %r.token.as_deref().unwrap_or(""), status = %r.status.escape_debug(), ms,
             "render failure acknowledged"
         ),
         Err(r) => tracing::warn!(
-            kind = ?r.kind(), status = r.status().as_u16(), reason = %r.reason(),
+            kind = ?r.kind(), status = r.status().as_u16(), reason = %r.reason().escape_debug(),
             error = r.source().map(tracing::field::display), ms,
             "callback rejected"
         ),

@@ -96,6 +96,12 @@ impl Config {
             ),
         );
         s.text("shutdown_timeout", Some(&duration(self.shutdown_timeout)));
+        let proxies: Vec<String> = self
+            .trusted_proxies
+            .iter()
+            .map(|ip| toml_value(&ip.to_string()))
+            .collect();
+        s.line("trusted_proxies", Some(format!("[{}]", proxies.join(", "))));
         s.text("ready_cache", Some(&duration(self.ready_cache)));
         s.section("log");
         s.text("format", Some(self.log.format.as_str()));

@@ -25,6 +25,8 @@ pub(crate) struct Config {
     pub(crate) shutdown_timeout: Duration,
     #[serde(with = "humantime_serde")]
     pub(crate) ready_cache: Duration,
+    /// Proxies whose `X-Forwarded-For` names the client in the logs.
+    pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
     pub(crate) log: LogConfig,
     pub(crate) metrics: MetricsConfig,
     pub(crate) store: StoreConfig,
@@ -51,6 +53,7 @@ impl Default for Config {
             admin_listen: Some(SocketAddr::from(([127, 0, 0, 1], 9090))),
             shutdown_timeout: Duration::from_secs(30),
             ready_cache: Duration::from_secs(5),
+            trusted_proxies: Vec::new(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
             store: StoreConfig::default(),

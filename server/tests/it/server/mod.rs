@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 mod config;
 mod events;
 mod hooks;
+mod logs;
 mod notify;
 mod operator;
 mod probes;
