@@ -207,6 +207,16 @@ pub use store::s3;
 pub use verify::mint;
 pub use verify::secret::{MIN_STRONG_LEN, Secret, SecretResolver, WeakSecret};
 
+/// Describes every metric the sink reports (an exporter's `# HELP` lines,
+/// from the table above) and sets each of its series to zero, so that a
+/// dashboard sees them from the start rather than from their first event.
+/// Call it once, after installing the recorder.
+#[cfg(feature = "metrics")]
+#[cfg_attr(docsrs, doc(cfg(feature = "metrics")))]
+pub fn describe_metrics() {
+    metrics::describe();
+}
+
 /// A boxed error, as returned by a [`SecretResolver`] and accepted from body
 /// streams.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

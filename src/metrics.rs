@@ -76,6 +76,64 @@ pub(crate) fn upload_aborted() {
     metrics::counter!("shotsink_uploads_aborted_total").increment(1);
 }
 
+/// Every metric the sink reports, described (an exporter's `# HELP`, from
+/// the table in `docs/metrics.md`) and its series set to zero, so that
+/// they are there from the start rather than from their first event.
+#[cfg(feature = "metrics")]
+pub(crate) fn describe() {
+    let table = include_str!("../docs/metrics.md");
+    for row in table.lines().filter(|l| l.starts_with("| `shotsink_")) {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let (Some(name), Some(kind), Some(help)) = (cells.get(1), cells.get(2), cells.get(4))
+        else {
+            continue;
+        };
+        let name = name.trim_matches('`').to_owned();
+        let help = help.replace('`', "");
+        match *kind {
+            "counter" => metrics::describe_counter!(name, help),
+            "gauge" => metrics::describe_gauge!(name, help),
+            _ => metrics::describe_histogram!(name, help),
+        }
+    }
+    for outcome in ["stored", "already_stored", "render_failed", "rejected"] {
+        metrics::counter!("shotsink_callbacks_total", "outcome" => outcome).increment(0);
+        // A histogram handle registers the series: no sample is recorded.
+        let _ = metrics::histogram!("shotsink_callback_duration_seconds", "outcome" => outcome);
+    }
+    let _ = metrics::histogram!("shotsink_budget_wait_seconds");
+    for kind in KINDS {
+        metrics::counter!("shotsink_rejections_total", "kind" => kind_label(kind)).increment(0);
+    }
+    for write in ["before_visible", "unconfirmed"] {
+        metrics::counter!("shotsink_store_errors_total", "write" => write).increment(0);
+    }
+    metrics::counter!("shotsink_stored_bytes_total").increment(0);
+    metrics::counter!("shotsink_admission_refused_total").increment(0);
+    metrics::counter!("shotsink_uploads_aborted_total").increment(0);
+    metrics::gauge!("shotsink_buffered_bytes").set(0.0);
+    #[cfg(feature = "notify")]
+    crate::notify::counters::zero();
+}
+
+/// Every kind of refusal, for the series set to zero.
+#[cfg(feature = "metrics")]
+const KINDS: [RejectionKind; 13] = [
+    RejectionKind::Malformed,
+    RejectionKind::Forbidden,
+    RejectionKind::MethodNotAllowed,
+    RejectionKind::Timeout,
+    RejectionKind::Conflict,
+    RejectionKind::TooLarge,
+    RejectionKind::NotMultipart,
+    RejectionKind::UnsupportedType,
+    RejectionKind::Internal,
+    RejectionKind::Refused,
+    RejectionKind::StoreFailed,
+    RejectionKind::Unavailable,
+    RejectionKind::Overloaded,
+];
+
 #[cfg(feature = "metrics")]
 fn kind_label(kind: RejectionKind) -> &'static str {
     match kind {

@@ -11,6 +11,7 @@
 
 mod client;
 mod events;
+mod exporter;
 mod http;
 mod logging;
 mod routes;

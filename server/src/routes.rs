@@ -10,7 +10,6 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
-use metrics_exporter_prometheus::PrometheusHandle;
 use object_store::ObjectStoreExt;
 use object_store::path::Path;
 use shotsink::{CaptureSink, Outcome};
@@ -24,7 +23,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
 /// What the routes share.
 pub(crate) struct App {
     pub(crate) sink: CaptureSink,
-    pub(crate) metrics: Option<PrometheusHandle>,
+    pub(crate) metrics: Option<crate::exporter::Exporter>,
     pub(crate) ready: Ready,
     /// Set when the shutdown starts: `/readyz` then says so.
     pub(crate) stopping: AtomicBool,
@@ -128,7 +127,7 @@ async fn readyz(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> Response {
-    let body = app.metrics.as_ref().map(PrometheusHandle::render);
+    let body = app.metrics.as_ref().map(crate::exporter::Exporter::render);
     let mut response = body.unwrap_or_default().into_response();
     response.headers_mut().insert(
         header::CONTENT_TYPE,

@@ -7,7 +7,6 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use metrics_exporter_prometheus::PrometheusBuilder;
 use object_store::memory::InMemory;
 use shotsink::notify::{EventLog, Notifier, NotifierBuilder};
 
@@ -30,18 +29,9 @@ const HURRIED_GRACE: Duration = Duration::from_secs(5);
 /// Serves until SIGTERM or SIGINT, then shuts down gracefully.
 pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     crate::logging::init(&config.log);
-    let metrics = if config.metrics.enabled {
-        let handle = PrometheusBuilder::new().install_recorder()?;
-        let upkeep = handle.clone();
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                upkeep.run_upkeep();
-            }
-        });
-        Some(handle)
-    } else {
-        None
+    let metrics = match config.metrics.enabled {
+        true => Some(crate::exporter::Exporter::install()?),
+        false => None,
     };
     config.check_secrets()?;
     config.check_store()?;

@@ -113,3 +113,24 @@ pub(super) fn oldest(seconds: f64) {
     #[cfg(not(feature = "metrics"))]
     let _ = seconds;
 }
+
+/// Every notification series at zero, so that it is there from the start.
+#[cfg(feature = "metrics")]
+pub(crate) fn zero() {
+    let results = [
+        "delivered",
+        "dead_lettered",
+        "left_in_journal",
+        "dropped_queue_full",
+        "dropped_after_retries",
+        "dropped_at_shutdown",
+    ];
+    for result in results {
+        metrics::counter!("shotsink_notifications_total", "result" => result).increment(0);
+    }
+    for result in ["ok", "failed"] {
+        metrics::counter!("shotsink_notification_attempts_total", "result" => result).increment(0);
+    }
+    metrics::gauge!("shotsink_notifications_pending").set(0.0);
+    metrics::gauge!("shotsink_notifications_oldest_pending_seconds").set(0.0);
+}

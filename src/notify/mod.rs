@@ -13,7 +13,7 @@ mod authorizer;
 mod builder;
 mod by_key;
 mod check;
-mod counters;
+pub(crate) mod counters;
 mod delivery;
 mod endpoint;
 mod event;

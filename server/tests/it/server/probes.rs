@@ -97,3 +97,67 @@ async fn with_no_configuration_it_generates_a_secret_and_stores_into_the_directo
     let file = dir.path().join(key_today("Fresh", "png").to_string());
     assert_eq!(std::fs::read(file).unwrap(), fixture("capture.png"));
 }
+
+/// Before any callback: every metric of the table is there, described
+/// (`# HELP`), the durations as histograms with buckets up to minutes,
+/// with `shotsink_build_info` and the process's own metrics.
+#[tokio::test]
+async fn a_fresh_server_shows_every_metric_described_from_the_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap().to_owned();
+    let env = [
+        ("SHOTSINK_STORE", store.as_str()),
+        ("SHOTSINK_SECRET", SECRET),
+    ];
+    let server = Server::start("", &env);
+    let (status, metrics) = get(&server.admin_url("/metrics")).await;
+    assert_eq!(status, 200);
+    let table = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/metrics.md"),
+    )
+    .unwrap();
+    let names: Vec<&str> = table
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .filter_map(|l| l.split('`').next())
+        .filter(|n| n.starts_with("shotsink_"))
+        .collect();
+    assert!(names.len() >= 13, "{names:?}");
+    for name in names {
+        assert!(
+            metrics.contains(&format!("# HELP {name} ")),
+            "no HELP for {name}:\n{metrics}"
+        );
+        let series = metrics
+            .lines()
+            .any(|l| l.starts_with(name) && !l.starts_with('#'));
+        assert!(series, "no series for {name}:\n{metrics}");
+    }
+    for line in [
+        "# TYPE shotsink_callback_duration_seconds histogram",
+        "shotsink_callback_duration_seconds_bucket{outcome=\"stored\",le=\"300\"} 0",
+        "shotsink_callbacks_total{outcome=\"rejected\"} 0",
+        "shotsink_rejections_total{kind=\"forbidden\"} 0",
+    ] {
+        assert!(
+            metrics.lines().any(|l| l == line),
+            "{line} not in\n{metrics}"
+        );
+    }
+    let version = format!(
+        "shotsink_build_info{{version=\"{}\"}} 1",
+        env!("CARGO_PKG_VERSION")
+    );
+    assert!(metrics.lines().any(|l| l == version), "{metrics}");
+    for process in [
+        "process_cpu_seconds_total",
+        "process_resident_memory_bytes",
+        "process_open_fds",
+        "process_start_time_seconds",
+    ] {
+        assert!(
+            metrics.contains(&format!("\n{process} ")),
+            "{process} not in\n{metrics}"
+        );
+    }
+}
