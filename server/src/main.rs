@@ -14,6 +14,7 @@ mod events;
 mod exporter;
 mod http;
 mod logging;
+mod probe;
 mod routes;
 mod serve;
 mod settings;
@@ -54,6 +55,9 @@ enum Command {
     /// Prints a new callback secret: 32 random letters and digits from the
     /// operating system's generator.
     Secret,
+    /// Asks the running server's `/healthz` (on `listen`): exit 0 when it
+    /// answers 200, for a container's HEALTHCHECK.
+    Probe,
     /// Lists, shows and replays the events recorded for the app (in the
     /// configured store's journal).
     #[command(subcommand)]
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::CheckConfig { bind } => serve::check(&config, bind),
         Command::Secret => ExitCode::SUCCESS,
+        Command::Probe => probe::run(&config),
         Command::Events(command) => events::run(&config, command),
         Command::Serve => {
             let runtime = match tokio::runtime::Builder::new_multi_thread()

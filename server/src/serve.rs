@@ -225,7 +225,7 @@ pub(crate) fn check(config: &Config, bind: bool) -> ExitCode {
 
 /// An address a browser or `curl` can use: the loopback one for a
 /// listener on every interface.
-fn usable(addr: SocketAddr) -> SocketAddr {
+pub(crate) fn usable(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
         ip if !ip.is_unspecified() => addr,
         std::net::IpAddr::V4(_) => SocketAddr::from(([127, 0, 0, 1], addr.port())),

@@ -161,3 +161,30 @@ async fn a_fresh_server_shows_every_metric_described_from_the_start() {
         );
     }
 }
+
+/// `shotsink probe`, the container's HEALTHCHECK: 0 while the server
+/// answers, 1 once it is gone.
+#[test]
+fn the_probe_command_says_whether_the_server_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap().to_owned();
+    let env = [
+        ("SHOTSINK_STORE", store.as_str()),
+        ("SHOTSINK_SECRET", SECRET),
+    ];
+    let mut server = Server::start("", &env);
+    let listen = server.addr.to_string();
+    let probe = || {
+        super::binary()
+            .arg("probe")
+            .env("SHOTSINK_LISTEN", &listen)
+            .output()
+            .unwrap()
+    };
+    assert!(probe().status.success());
+    server.terminate();
+    let _ = server.wait(std::time::Duration::from_secs(30));
+    let gone = probe();
+    assert_eq!(gone.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&gone.stderr).contains("/healthz"));
+}
