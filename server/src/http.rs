@@ -11,7 +11,13 @@ use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
+
+/// How long a client may take to send a request's head (and, before it,
+/// to finish the TLS handshake); an idle keep-alive connection is closed
+/// after as long.
+const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How a listener's connections ended.
 #[derive(Debug, Default, Clone, Copy)]
@@ -29,12 +35,13 @@ pub(crate) async fn serve(
     mut stop: watch::Receiver<bool>,
     mut now: watch::Receiver<bool>,
     deadline: Duration,
+    tls: Option<TlsAcceptor>,
 ) -> Drained {
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new())
-        .header_read_timeout(Duration::from_secs(30));
+        .header_read_timeout(HEAD_TIMEOUT);
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -45,10 +52,22 @@ pub(crate) async fn serve(
                         request
                     });
                     let service = TowerToHyperService::new(app);
-                    let connection = http.serve_connection(TokioIo::new(stream), service);
-                    let watched = graceful.watch(connection);
+                    let (http, watcher, tls) = (http.clone(), graceful.watcher(), tls.clone());
                     connections.spawn(async move {
-                        if let Err(error) = watched.await {
+                        let served = match tls {
+                            None => {
+                                let connection = http.serve_connection(TokioIo::new(stream), service);
+                                watcher.watch(connection).await
+                            }
+                            Some(tls) => {
+                                let Some(stream) = handshake(&tls, stream).await else {
+                                    return;
+                                };
+                                let connection = http.serve_connection(TokioIo::new(stream), service);
+                                watcher.watch(connection).await
+                            }
+                        };
+                        if let Err(error) = served {
                             tracing::debug!(%error, "connection ended with an error");
                         }
                     });
@@ -85,4 +104,24 @@ pub(crate) async fn serve(
     }
     while connections.join_next().await.is_some() {}
     drained
+}
+
+/// The TLS handshake, bounded like a request's head: a client that does
+/// not finish it in time, or fails it, is dropped (at DEBUG: scanners do
+/// it all day).
+async fn handshake(
+    tls: &TlsAcceptor,
+    stream: tokio::net::TcpStream,
+) -> Option<tokio_rustls::server::TlsStream<tokio::net::TcpStream>> {
+    match tokio::time::timeout(HEAD_TIMEOUT, tls.accept(stream)).await {
+        Ok(Ok(stream)) => Some(stream),
+        Ok(Err(error)) => {
+            tracing::debug!(%error, "TLS handshake failed");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("TLS handshake timed out");
+            None
+        }
+    }
 }

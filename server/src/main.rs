@@ -9,6 +9,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 
+mod check;
 mod client;
 mod events;
 mod exporter;
@@ -18,6 +19,7 @@ mod probe;
 mod routes;
 mod serve;
 mod settings;
+mod tls;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -67,7 +69,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Some(Command::Secret) = cli.command {
-        println!("{}", serve::generate_secret());
+        println!("{}", settings::generate_secret());
         return ExitCode::SUCCESS;
     }
     let file = cli
@@ -81,7 +83,7 @@ fn main() -> ExitCode {
         }
     };
     match cli.command.unwrap_or(Command::Serve) {
-        Command::CheckConfig { bind } => serve::check(&config, bind),
+        Command::CheckConfig { bind } => check::run(&config, bind),
         Command::Secret => ExitCode::SUCCESS,
         Command::Probe => probe::run(&config),
         Command::Events(command) => events::run(&config, command),

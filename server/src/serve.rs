@@ -2,13 +2,11 @@
 //! the configuration checked without serving.
 
 use std::net::SocketAddr;
-use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use object_store::memory::InMemory;
-use shotsink::notify::{EventLog, Notifier, NotifierBuilder};
+use shotsink::notify::{EventLog, Notifier};
 
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -37,7 +35,9 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     config.check_store()?;
     let store = config.open_store()?;
     let location = config.store_url().to_owned();
-    let generated = config.needs_generated_secret().then(generate_secret);
+    let generated = config
+        .needs_generated_secret()
+        .then(crate::settings::generate_secret);
     let secrets: Vec<String> = match &generated {
         Some(secret) => vec![secret.clone()],
         None => config.secrets().to_vec(),
@@ -102,6 +102,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
                 stop.clone(),
                 now.clone(),
                 Duration::ZERO,
+                None,
             ));
             Some(admin_addr)
         }
@@ -110,7 +111,24 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     let trusted = crate::client::Trusted(Arc::new(config.trusted_proxies.clone()));
     let router = routes::main_router(&app, &config.path, trusted);
     let deadline = config.shutdown_timeout;
-    servers.spawn(http::serve(listener, router, stop, now.clone(), deadline));
+    let tls = config.tls_acceptor()?;
+    if tls.is_none() && !addr.ip().is_loopback() {
+        tracing::warn!(
+            %addr,
+            "the callback listener is not loopback and has no TLS: the callback secret \
+             travels in the clear; set [tls] certificate and key, or serve behind a proxy \
+             that terminates TLS"
+        );
+    }
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    servers.spawn(http::serve(
+        listener,
+        router,
+        stop,
+        now.clone(),
+        deadline,
+        tls,
+    ));
 
     let admin_banner = match admin {
         Some(admin) => format!("metrics on http://{}{metrics_path}", usable(admin)),
@@ -121,7 +139,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         false => "",
     };
     println!(
-        "shotsink: POST http://{}{} -> {location}; {admin_banner}{everywhere}",
+        "shotsink: POST {scheme}://{}{} -> {location}; {admin_banner}{everywhere}",
         usable(addr),
         config.path
     );
@@ -187,42 +205,6 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// `check-config`: the configuration in effect, and whether the sink can
-/// be built from it (with a memory store: nothing is opened or created).
-pub(crate) fn check(config: &Config, bind: bool) -> ExitCode {
-    let secrets = match config.needs_generated_secret() {
-        true => vec![generate_secret()],
-        false => config.secrets().to_vec(),
-    };
-    let notifier = config.notifier_builder();
-    let checked = config
-        .sink_builder(Arc::new(InMemory::new()), &secrets)
-        .and_then(|sink| {
-            println!("{}", config.describe(&sink, notifier.as_ref()));
-            for note in config.notes() {
-                println!("# note: {note}");
-            }
-            config.check_secrets()?;
-            sink.build().map(drop).map_err(|e| config.explain(e))
-        })
-        .and_then(|()| {
-            let checked = notifier.as_ref().map_or(Ok(()), NotifierBuilder::check);
-            checked.map_err(|e| config.explain(e))
-        })
-        .and_then(|()| config.check_store())
-        .and_then(|()| if bind { config.check_bind() } else { Ok(()) });
-    match checked {
-        Ok(()) => {
-            println!("configuration ok");
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("shotsink: configuration: {error}");
-            ExitCode::from(2)
-        }
-    }
-}
-
 /// An address a browser or `curl` can use: the loopback one for a
 /// listener on every interface.
 pub(crate) fn usable(addr: SocketAddr) -> SocketAddr {
@@ -253,20 +235,6 @@ async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = interrupt.await;
-}
-
-/// 32 random alphanumeric characters from the operating system's generator.
-pub(crate) fn generate_secret() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    let mut bytes = [0u8; 32];
-    if let Err(error) = getrandom::fill(&mut bytes) {
-        panic!("the operating system's random generator failed: {error}");
-    }
-    // 256 % 62 leaves a slight bias; irrelevant for a 190-bit secret.
-    bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
-        .collect()
 }
 
 /// A `curl` command that sends a PNG: the repository's sample when run from

@@ -103,6 +103,10 @@ impl Config {
             .collect();
         s.line("trusted_proxies", Some(format!("[{}]", proxies.join(", "))));
         s.text("ready_cache", Some(&duration(self.ready_cache)));
+        s.section("tls");
+        let path = |p: &Option<std::path::PathBuf>| p.as_ref().map(|p| p.display().to_string());
+        s.text("certificate", path(&self.tls.certificate).as_deref());
+        s.text("key", path(&self.tls.key).as_deref());
         s.section("log");
         s.text("format", Some(self.log.format.as_str()));
         s.text("level", Some(&self.log.level));

@@ -23,6 +23,7 @@ mod tests;
 mod validate;
 
 pub(crate) use schema::{Config, LogConfig, LogFormat};
+pub(crate) use secrets::generate_secret;
 
 /// A library error in this server's words: the library names its setters
 /// (`NotifierBuilder::timeout`), the operator knows the keys

@@ -27,6 +27,7 @@ pub(crate) struct Config {
     pub(crate) ready_cache: Duration,
     /// Proxies whose `X-Forwarded-For` names the client in the logs.
     pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    pub(crate) tls: TlsConfig,
     pub(crate) log: LogConfig,
     pub(crate) metrics: MetricsConfig,
     pub(crate) store: StoreConfig,
@@ -54,6 +55,7 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(30),
             ready_cache: Duration::from_secs(5),
             trusted_proxies: Vec::new(),
+            tls: TlsConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
             store: StoreConfig::default(),
@@ -64,6 +66,16 @@ impl Default for Config {
             file_given: false,
         }
     }
+}
+
+/// `[tls]`: HTTPS on the callback listener, both or neither.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(crate) struct TlsConfig {
+    /// The certificate chain, PEM.
+    pub(crate) certificate: Option<std::path::PathBuf>,
+    /// Its private key, PEM.
+    pub(crate) key: Option<std::path::PathBuf>,
 }
 
 /// `[log]`.

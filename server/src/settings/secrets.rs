@@ -81,3 +81,17 @@ impl Config {
         Ok(())
     }
 }
+
+/// 32 random alphanumeric characters from the operating system's generator.
+pub(crate) fn generate_secret() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bytes = [0u8; 32];
+    if let Err(error) = getrandom::fill(&mut bytes) {
+        panic!("the operating system's random generator failed: {error}");
+    }
+    // 256 % 62 leaves a slight bias; irrelevant for a 190-bit secret.
+    bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}

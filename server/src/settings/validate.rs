@@ -49,6 +49,33 @@ impl Config {
         Ok(())
     }
 
+    /// The TLS files, as `serve` reads them: both or neither, each a PEM
+    /// file that parses, the key the certificate's.
+    pub(crate) fn check_tls(&self) -> Result<(), ConfigLoadError> {
+        let provider = rustls::crypto::aws_lc_rs::default_provider();
+        match (&self.tls.certificate, &self.tls.key) {
+            (None, None) => Ok(()),
+            (Some(certificate), Some(key)) => crate::tls::load(certificate, key, &provider)
+                .map(drop)
+                .map_err(|why| self.refuse("tls.certificate", why)),
+            (Some(_), None) => Err(self.refuse("tls.certificate", "needs `tls.key` too")),
+            (None, Some(_)) => Err(self.refuse("tls.key", "needs `tls.certificate` too")),
+        }
+    }
+
+    /// The TLS acceptor for the callback listener, if `[tls]` is set.
+    pub(crate) fn tls_acceptor(
+        &self,
+    ) -> Result<Option<tokio_rustls::TlsAcceptor>, ConfigLoadError> {
+        self.check_tls()?;
+        match (&self.tls.certificate, &self.tls.key) {
+            (Some(certificate), Some(key)) => crate::tls::acceptor(certificate, key)
+                .map(Some)
+                .map_err(|why| self.refuse("tls.certificate", why)),
+            _ => Ok(None),
+        }
+    }
+
     /// The store, checked as `serve` would open it, without creating or
     /// writing anything.
     pub(crate) fn check_store(&self) -> Result<(), ConfigLoadError> {

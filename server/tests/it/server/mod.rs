@@ -19,6 +19,7 @@ mod notify;
 mod operator;
 mod probes;
 mod shutdown;
+mod tls;
 
 /// The binary under test.
 pub fn binary() -> Command {
@@ -97,7 +98,7 @@ impl Server {
         };
         // "shotsink: POST http://127.0.0.1:PORT/callback -> LOCATION"
         let addr = banner
-            .split("http://")
+            .split("://")
             .nth(1)
             .and_then(|rest| rest.split('/').next())
             .and_then(|addr| addr.parse().ok())
@@ -126,6 +127,11 @@ impl Server {
     pub fn admin_url(&self, path: &str) -> String {
         let admin = self.admin.expect("an admin listener");
         format!("http://{admin}{path}")
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     /// Sends SIGTERM, as a service manager does.
