@@ -8,6 +8,8 @@
 
 use std::net::SocketAddr;
 
+use std::time::Duration;
+
 use actix_web::{App, HttpServer, dev::Server};
 use shotsink::CaptureSink;
 
@@ -27,13 +29,31 @@ Environment:
                    [default: one generated and printed]
   RUST_LOG         log filter [default: shotsink=info]";
 
+/// How long a client may take to send a request's head; an idle
+/// keep-alive connection is closed after as long.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The server: the sink mounted at `/callback` in one line.
 pub fn server(sink: CaptureSink, listener: std::net::TcpListener) -> std::io::Result<Server> {
+    server_with(sink, listener, HEAD_TIMEOUT)
+}
+
+/// As [`server`], closing a connection whose request head takes longer
+/// than `head_timeout`, or that stays idle as long between requests:
+/// held forever, such connections would let a stranger exhaust the
+/// process's sockets.
+pub fn server_with(
+    sink: CaptureSink,
+    listener: std::net::TcpListener,
+    head_timeout: Duration,
+) -> std::io::Result<Server> {
     Ok(
         HttpServer::new(move || {
             App::new().route("/callback", shotsink::actix::route(sink.clone()))
         })
         .workers(2)
+        .client_request_timeout(head_timeout)
+        .keep_alive(head_timeout)
         .listen(listener)?
         .run(),
     )

@@ -139,8 +139,40 @@ async fn main() -> Result<(), BoxError> {
         "send a sample capture:\n\n{}\n",
         sample_curl(addr, &secrets[0])
     );
-    axum::serve(listener, app(sink, Recorded::default())).await?;
-    Ok(())
+    serve(app(sink, Recorded::default()), listener, HEAD_TIMEOUT).await
+}
+
+/// How long a client may take to send a request's head; an idle
+/// keep-alive connection is closed after as long.
+pub const HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Serves `app` on `listener`. Not `axum::serve`: it has no deadline for a
+/// request's head, so a connection that sends nothing, or a byte now and
+/// then, would be held forever and a stranger could exhaust the process's
+/// sockets. hyper-util's builder has one.
+pub async fn serve(
+    app: Router,
+    listener: tokio::net::TcpListener,
+    head_timeout: std::time::Duration,
+) -> Result<(), BoxError> {
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    let service = hyper_util::service::TowerToHyperService::new(app);
+    // HTTP/1.1, as capture services send (hyper-util's `auto` builder
+    // waits without a deadline for the bytes that tell HTTP/1 from 2).
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(head_timeout);
+    loop {
+        let (socket, _) = listener.accept().await?;
+        let (service, builder) = (service.clone(), builder.clone());
+        tokio::spawn(async move {
+            let served = builder.serve_connection(TokioIo::new(socket), service);
+            if let Err(error) = served.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
 }
 
 /// 32 random alphanumeric characters from the operating system's generator.

@@ -7,9 +7,10 @@
 //! `cargo run --example hyper -- --help` lists the environment variables.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1::Builder;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use shotsink::CaptureSink;
 use tokio::net::TcpListener;
@@ -30,17 +31,37 @@ Environment:
                    [default: one generated and printed]
   RUST_LOG         log filter [default: shotsink=info]";
 
+/// How long a client may take to send a request's head; an idle
+/// keep-alive connection is closed after as long. Without it, a connection
+/// that sends nothing (or a byte now and then) is held forever: a stranger
+/// can exhaust the process's sockets with idle connections.
+pub const HEAD_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Serves every connection on `listener` with the sink as the whole app.
 pub async fn serve(sink: CaptureSink, listener: TcpListener) -> Result<(), BoxError> {
+    serve_with(sink, listener, HEAD_TIMEOUT).await
+}
+
+/// As [`serve`], closing connections whose request head takes longer than
+/// `head_timeout`.
+pub async fn serve_with(
+    sink: CaptureSink,
+    listener: TcpListener,
+    head_timeout: Duration,
+) -> Result<(), BoxError> {
     let service = TowerToHyperService::new(sink.service());
+    // HTTP/1.1 only, as capture services send: the `auto` builder waits,
+    // without a deadline, for the bytes that tell HTTP/1 from HTTP/2.
+    let mut builder = Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(head_timeout);
     loop {
         let (socket, _) = listener.accept().await?;
-        let service = service.clone();
+        let (service, builder) = (service.clone(), builder.clone());
         tokio::spawn(async move {
-            if let Err(error) = Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(socket), service)
-                .await
-            {
+            let served = builder.serve_connection(TokioIo::new(socket), service);
+            if let Err(error) = served.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
         });

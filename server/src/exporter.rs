@@ -39,6 +39,11 @@ impl Exporter {
             "shotsink_build_info",
             "1, labelled with the running shotsink's version"
         );
+        metrics::describe_counter!(
+            "shotsink_connections_refused_total",
+            "connections closed at once because a listener held max_connections"
+        );
+        metrics::counter!("shotsink_connections_refused_total").increment(0);
         let version = env!("CARGO_PKG_VERSION");
         metrics::gauge!("shotsink_build_info", "version" => version).set(1.0);
         let process = metrics_process::Collector::default();

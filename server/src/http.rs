@@ -36,7 +36,9 @@ pub(crate) async fn serve(
     mut now: watch::Receiver<bool>,
     deadline: Duration,
     tls: Option<TlsAcceptor>,
+    max_connections: usize,
 ) -> Drained {
+    let mut refused = Refused::default();
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -45,6 +47,12 @@ pub(crate) async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => match accepted {
+                Ok((stream, _)) if connections.len() >= max_connections => {
+                    // Full: closed at once, so that the file descriptors
+                    // and memory stay bounded whatever strangers open.
+                    drop(stream);
+                    refused.count(max_connections);
+                }
                 Ok((stream, peer)) => {
                     let peer = crate::client::Peer(peer);
                     let app = app.clone().map_request(move |mut request: axum::http::Request<hyper::body::Incoming>| {
@@ -122,6 +130,33 @@ async fn handshake(
         Err(_) => {
             tracing::debug!("TLS handshake timed out");
             None
+        }
+    }
+}
+
+/// Connections closed because the listener was full: counted, and said
+/// at WARN at most once per 10 s, with how many since.
+#[derive(Default)]
+struct Refused {
+    since_said: u64,
+    said_at: Option<std::time::Instant>,
+}
+
+impl Refused {
+    fn count(&mut self, max: usize) {
+        metrics::counter!("shotsink_connections_refused_total").increment(1);
+        self.since_said += 1;
+        let due = self
+            .said_at
+            .is_none_or(|at| at.elapsed() >= Duration::from_secs(10));
+        if due {
+            tracing::warn!(
+                max_connections = max,
+                refused = self.since_said,
+                "connections refused: the listener holds max_connections already"
+            );
+            self.since_said = 0;
+            self.said_at = Some(std::time::Instant::now());
         }
     }
 }

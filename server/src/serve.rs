@@ -103,6 +103,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
                 now.clone(),
                 Duration::ZERO,
                 None,
+                config.max_connections,
             ));
             Some(admin_addr)
         }
@@ -128,6 +129,7 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         now.clone(),
         deadline,
         tls,
+        config.max_connections,
     ));
 
     let admin_banner = match admin {

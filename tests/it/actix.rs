@@ -20,9 +20,17 @@ where
     F: FnOnce(std::net::SocketAddr) -> Fut,
     Fut: std::future::Future<Output = ()>,
 {
+    with_server_timing(sink, example::HEAD_TIMEOUT, client);
+}
+
+fn with_server_timing<F, Fut>(sink: CaptureSink, head: std::time::Duration, client: F)
+where
+    F: FnOnce(std::net::SocketAddr) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
-    let server = example::server(sink, listener).unwrap();
+    let server = example::server_with(sink, listener, head).unwrap();
     let handle = server.handle();
     let system = std::thread::spawn(move || actix_web::rt::System::new().block_on(server));
     tokio::runtime::Runtime::new().unwrap().block_on(async {
@@ -142,5 +150,17 @@ fn a_client_that_writes_its_whole_body_before_reading_reads_the_actix_routes_403
             "HTTP/1.1 403 Forbidden"
         );
         assert!(all_keys(store.as_ref()).await.is_empty());
+    });
+}
+
+#[test]
+fn the_actix_example_closes_idle_and_trickling_connections() {
+    let store = memory();
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .build()
+        .unwrap();
+    with_server_timing(sink, std::time::Duration::from_secs(1), |addr| async move {
+        crate::examples::idle_and_trickling_connections_are_closed(addr, &store).await;
     });
 }

@@ -145,3 +145,102 @@ async fn the_axum_example_hands_the_outcome_to_its_handler_in_middleware_form() 
     assert_eq!(listed, format!("Recorded {key} {len} {sha256}"));
     assert_eq!(recorded.lock().unwrap().len(), 1);
 }
+
+/// 2,000 connections that send nothing, 300 that send a request head a
+/// byte every 300 ms and 300 kept alive after a request, silent since, against an example served with a 1 s head deadline:
+/// every one is closed by the server (well within 10 s), while a valid
+/// callback lands.
+pub(crate) async fn idle_and_trickling_connections_are_closed(
+    addr: SocketAddr,
+    store: &Arc<dyn ObjectStore>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+
+    let mut idle = Vec::new();
+    for _ in 0..2000 {
+        idle.push(TcpStream::connect(addr).await.unwrap());
+    }
+    let mut trickles = tokio::task::JoinSet::new();
+    for _ in 0..300 {
+        trickles.spawn(async move {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            let head = b"POST /callback HTTP/1.1\r\nHost: shotsink\r\nContent-Type: multipart/form-data; boundary=B\r\n";
+            for byte in head.iter().cycle() {
+                if stream.write_all(&[*byte]).await.is_err() {
+                    return true;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+            false
+        });
+    }
+    // Kept alive after one answered request, then silent.
+    let mut kept = Vec::new();
+    for _ in 0..300 {
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET /callback HTTP/1.1\r\nHost: shotsink\r\n\r\n")
+            .await
+            .unwrap();
+        let mut answer = [0u8; 12];
+        stream.read_exact(&mut answer).await.unwrap();
+        assert_eq!(&answer, b"HTTP/1.1 405");
+        kept.push(stream);
+    }
+    let url = format!("http://{addr}/callback");
+    let data = fixture("capture.png");
+    let (status, _) = post(&url, http_form(SECRET, "Amid", "png", data.clone())).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        stored_bytes(store.as_ref(), &key_today("Amid", "png")).await,
+        data
+    );
+
+    let limit = std::time::Duration::from_secs(10);
+    for (index, mut stream) in idle.into_iter().chain(kept).enumerate() {
+        let mut buf = [0u8; 4096];
+        // A kept-alive connection first yields the rest of its answer.
+        let read = tokio::time::timeout(limit, async {
+            loop {
+                match stream.read(&mut buf).await {
+                    Ok(0) => return Ok(0),
+                    Ok(_) => continue,
+                    Err(e) => return Err(e),
+                }
+            }
+        })
+        .await;
+        let closed = matches!(read, Ok(Ok(0)) | Ok(Err(_)));
+        assert!(closed, "idle connection {index} still open: {read:?}");
+    }
+    let ended = tokio::time::timeout(limit, async {
+        let mut all = Vec::new();
+        while let Some(closed) = trickles.join_next().await {
+            all.push(closed.unwrap());
+        }
+        all
+    })
+    .await
+    .expect("trickling connections still open");
+    assert!(ended.iter().all(|closed| *closed));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_hyper_example_closes_idle_and_trickling_connections() {
+    let store = memory();
+    let (listener, addr) = listener().await;
+    let head = std::time::Duration::from_secs(1);
+    tokio::spawn(hyper_example::serve_with(sink(&store), listener, head));
+    idle_and_trickling_connections_are_closed(addr, &store).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_axum_example_closes_idle_and_trickling_connections() {
+    let store = memory();
+    let (listener, addr) = listener().await;
+    let head = std::time::Duration::from_secs(1);
+    let app = axum_example::app(sink(&store), Default::default());
+    tokio::spawn(axum_example::serve(app, listener, head));
+    idle_and_trickling_connections_are_closed(addr, &store).await;
+}

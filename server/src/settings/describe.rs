@@ -96,6 +96,7 @@ impl Config {
             ),
         );
         s.text("shutdown_timeout", Some(&duration(self.shutdown_timeout)));
+        s.text("max_connections", Some(&self.max_connections.to_string()));
         let proxies: Vec<String> = self
             .trusted_proxies
             .iter()

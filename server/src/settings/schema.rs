@@ -27,6 +27,9 @@ pub(crate) struct Config {
     pub(crate) ready_cache: Duration,
     /// Proxies whose `X-Forwarded-For` names the client in the logs.
     pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    /// The most connections a listener holds; past it new ones are
+    /// closed at once.
+    pub(crate) max_connections: usize,
     pub(crate) tls: TlsConfig,
     pub(crate) log: LogConfig,
     pub(crate) metrics: MetricsConfig,
@@ -55,6 +58,7 @@ impl Default for Config {
             shutdown_timeout: Duration::from_secs(30),
             ready_cache: Duration::from_secs(5),
             trusted_proxies: Vec::new(),
+            max_connections: 10_000,
             tls: TlsConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),

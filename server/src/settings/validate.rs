@@ -37,6 +37,9 @@ impl Config {
             return Err(self.refuse("path", why));
         }
         check_log_level(&self.log.level).map_err(|why| self.refuse("log.level", why))?;
+        if self.max_connections == 0 {
+            return Err(self.refuse("max_connections", "must be at least 1 (10000 by default)"));
+        }
         if let Some(admin) = self.admin_listen
             && overlap(self.listen, admin)
         {

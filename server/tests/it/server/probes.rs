@@ -188,3 +188,62 @@ fn the_probe_command_says_whether_the_server_answers() {
     assert_eq!(gone.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&gone.stderr).contains("/healthz"));
 }
+
+/// A listener full of idle connections closes new ones at once, says so
+/// and counts them; once the idle ones go, a valid callback lands.
+#[tokio::test]
+async fn past_max_connections_new_ones_are_closed_and_counted() {
+    use tokio::io::AsyncReadExt;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap().to_owned();
+    let env = [
+        ("SHOTSINK_STORE", store.as_str()),
+        ("SHOTSINK_SECRET", SECRET),
+    ];
+    let server = Server::start("max_connections = 20\n", &env);
+    let mut idle = Vec::new();
+    for _ in 0..20 {
+        idle.push(tokio::net::TcpStream::connect(server.addr).await.unwrap());
+    }
+    // Let the server accept them all before the next ones come.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    for _ in 0..5 {
+        let mut extra = tokio::net::TcpStream::connect(server.addr).await.unwrap();
+        let mut buf = [0u8; 16];
+        let read = tokio::time::timeout(std::time::Duration::from_secs(10), extra.read(&mut buf));
+        assert!(
+            matches!(read.await, Ok(Ok(0)) | Ok(Err(_))),
+            "an extra connection stayed open"
+        );
+    }
+    drop(idle);
+    let client = reqwest::Client::builder().no_proxy().build().unwrap();
+    let mut status = 0;
+    for _ in 0..50 {
+        let form = http_form(SECRET, "AfterFull", "png", fixture("capture.png"));
+        match client
+            .post(server.url("/callback"))
+            .multipart(form)
+            .send()
+            .await
+        {
+            Ok(answer) => {
+                status = answer.status().as_u16();
+                break;
+            }
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
+        }
+    }
+    assert_eq!(status, 200);
+    let (_, metrics) = get(&server.admin_url("/metrics")).await;
+    let refused = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("shotsink_connections_refused_total "))
+        .and_then(|n| n.parse::<u64>().ok());
+    assert!(refused.is_some_and(|n| n >= 5), "{metrics}");
+    assert!(
+        server.log_text().contains("connections refused"),
+        "{}",
+        server.log_text()
+    );
+}
