@@ -247,3 +247,18 @@ async fn past_max_connections_new_ones_are_closed_and_counted() {
         server.log_text()
     );
 }
+
+/// On every interface, the banner still gives a URL that works.
+#[tokio::test]
+async fn the_banner_gives_a_usable_url_when_listening_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().to_str().unwrap().to_owned();
+    let env = [
+        ("SHOTSINK_STORE", store.as_str()),
+        ("SHOTSINK_SECRET", SECRET),
+        ("SHOTSINK_LISTEN", "0.0.0.0:0"),
+    ];
+    let server = Server::start("", &env);
+    assert!(server.addr.ip().is_loopback(), "{}", server.addr);
+    assert_eq!(get(&server.url("/healthz")).await.0, 200);
+}
