@@ -1,5 +1,7 @@
-//! `shotsink probe`: asks the running server's `/healthz` on its callback
-//! listener, for a container's `HEALTHCHECK` (the image has no curl).
+//! `shotsink probe`: asks the running server's `/healthz`, for a
+//! container's `HEALTHCHECK` (the image has no curl): on the admin
+//! listener when there is one (plain HTTP even when the callback listener
+//! serves TLS), else on the callback listener.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -10,7 +12,18 @@ use crate::settings::Config;
 
 /// Exit 0 when `/healthz` answers 200 within 3 s; 1 otherwise, saying why.
 pub(crate) fn run(config: &Config) -> ExitCode {
-    let addr = crate::serve::usable(config.listen);
+    let addr = match (config.admin_listen, &config.tls.certificate) {
+        (Some(admin), _) => admin,
+        (None, None) => config.listen,
+        (None, Some(_)) => {
+            eprintln!(
+                "shotsink probe: the callback listener serves TLS and admin_listen is off: \
+                 set admin_listen (e.g. 127.0.0.1:9090) for the probe"
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let addr = crate::serve::usable(addr);
     match ask(addr) {
         Ok(status) if status.starts_with("HTTP/1.1 200") => ExitCode::SUCCESS,
         Ok(status) => {

@@ -173,11 +173,11 @@ fn the_probe_command_says_whether_the_server_answers() {
         ("SHOTSINK_SECRET", SECRET),
     ];
     let mut server = Server::start("", &env);
-    let listen = server.addr.to_string();
+    let admin = server.admin.unwrap().to_string();
     let probe = || {
         super::binary()
             .arg("probe")
-            .env("SHOTSINK_LISTEN", &listen)
+            .env("SHOTSINK_ADMIN_LISTEN", &admin)
             .output()
             .unwrap()
     };

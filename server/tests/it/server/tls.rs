@@ -62,6 +62,18 @@ async fn a_capture_lands_over_https_and_a_renewed_certificate_is_served_without_
         .path()
         .join(key_today("OverTls", "png").to_string());
     assert_eq!(std::fs::read(file).unwrap(), fixture("capture.png"));
+    // The container's HEALTHCHECK asks the admin listener, plain HTTP.
+    let admin = server.admin.unwrap().to_string();
+    let probe = binary()
+        .arg("probe")
+        .env("SHOTSINK_ADMIN_LISTEN", &admin)
+        .output()
+        .unwrap();
+    assert!(
+        probe.status.success(),
+        "{}",
+        String::from_utf8_lossy(&probe.stderr)
+    );
     // Plain HTTP is not served there.
     let plain = format!("http://127.0.0.1:{}/healthz", server.addr.port());
     let plain_client = reqwest::Client::builder().no_proxy().build().unwrap();
