@@ -204,3 +204,34 @@ async fn the_hostile_tool_lands_every_valid_callback_and_no_attackers_capture() 
     let options = hostile::Options::new(Attack::None, "http://192.0.2.1:3000/callback", SECRET);
     assert!(hostile::run(options).await.is_err());
 }
+
+/// The soak's failing store: one write in three answered 500 before the
+/// store sees it; the S3 client retries, every object lands.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_s3_server_fails_one_write_in_n_and_a_retrying_client_lands_every_object() {
+    let root = tempfile::tempdir().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let s3 = listener.local_addr().unwrap();
+    let root_path = root.path().to_owned();
+    let faults = s3_server::Faults::every(3);
+    let served = faults.clone();
+    tokio::spawn(async move { s3_server::serve_with(&root_path, listener, served).await });
+    let store = shotsink::object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(format!("http://{s3}"))
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_bucket_name(s3_server::BUCKET)
+        .with_access_key_id(s3_server::ACCESS_KEY)
+        .with_secret_access_key(s3_server::SECRET_KEY)
+        .build()
+        .unwrap();
+    for i in 0..9 {
+        let key = shotsink::object_store::path::Path::from(format!("soak/{i}"));
+        store
+            .put(&key, Bytes::from(vec![i as u8; 1000]).into())
+            .await
+            .unwrap();
+    }
+    assert!(faults.injected() >= 3, "injected {}", faults.injected());
+    assert_eq!(all_keys(&store).await.len(), 9);
+}

@@ -21,6 +21,10 @@ struct Args {
     /// Address to listen on
     #[arg(default_value = "127.0.0.1:9000")]
     addr: String,
+    /// Answer every Nth write (PUT, or POST completing a multipart upload)
+    /// 500 InternalError before the store sees it: 100 fails 1 %
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    fail_every: u64,
 }
 
 #[tokio::main]
@@ -33,5 +37,10 @@ async fn main() -> Result<(), BoxError> {
         s3_server::BUCKET,
         args.dir.display()
     );
-    s3_server::serve(&args.dir, listener).await
+    s3_server::serve_with(
+        &args.dir,
+        listener,
+        s3_server::Faults::every(args.fail_every),
+    )
+    .await
 }
