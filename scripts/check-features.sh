@@ -11,6 +11,10 @@ for features in "" aws gcp azure actix client metrics notify test-util; do
   cargo clippy --locked --quiet -p shotsink --lib --no-default-features --features "$features" -- -D warnings
 done
 echo "== cargo doc (warnings are errors)"
-RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --no-deps --all-features -p shotsink -p shotsink-server
+# One at a time: the server's binary is named `shotsink` too, and both
+# write target/doc/shotsink (together they race on it). The library last,
+# so that its documentation is what stays there.
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --no-deps --all-features -p shotsink-server
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --quiet --no-deps --all-features -p shotsink
 echo "== the declared rust-version (dependencies; clippy's incompatible_msrv checks std items)"
 python3 scripts/check-msrv.py
