@@ -32,7 +32,6 @@ pub(crate) async fn run(config: Config) -> Result<(), BoxError> {
         false => None,
     };
     config.check_secrets()?;
-    config.check_store()?;
     let store = config.open_store()?;
     let location = config.store_url().to_owned();
     let generated = config

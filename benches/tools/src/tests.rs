@@ -33,6 +33,19 @@ fn local_store(location: &str) -> Arc<dyn ObjectStore> {
     shotsink::store_from_url(location, std::iter::empty::<(&str, &str)>()).unwrap()
 }
 
+/// An S3 client of the benchmark S3 server at `addr`.
+fn s3_client(addr: SocketAddr) -> shotsink::object_store::aws::AmazonS3 {
+    shotsink::object_store::aws::AmazonS3Builder::new()
+        .with_endpoint(format!("http://{addr}"))
+        .with_allow_http(true)
+        .with_region("us-east-1")
+        .with_bucket_name(s3_server::BUCKET)
+        .with_access_key_id(s3_server::ACCESS_KEY)
+        .with_secret_access_key(s3_server::SECRET_KEY)
+        .build()
+        .unwrap()
+}
+
 async fn all_keys(store: &dyn ObjectStore) -> Vec<String> {
     let mut keys: Vec<String> = store
         .list(None)
@@ -139,17 +152,7 @@ async fn the_naive_baseline_and_raw_puts_land_captures_through_the_s3_server() {
     let s3 = listener.local_addr().unwrap();
     let root_path = root.path().to_owned();
     tokio::spawn(async move { s3_server::serve(&root_path, listener).await });
-    let store: Arc<dyn ObjectStore> = Arc::new(
-        shotsink::object_store::aws::AmazonS3Builder::new()
-            .with_endpoint(format!("http://{s3}"))
-            .with_allow_http(true)
-            .with_region("us-east-1")
-            .with_bucket_name(s3_server::BUCKET)
-            .with_access_key_id(s3_server::ACCESS_KEY)
-            .with_secret_access_key(s3_server::SECRET_KEY)
-            .build()
-            .unwrap(),
-    );
+    let store: Arc<dyn ObjectStore> = Arc::new(s3_client(s3));
 
     let addr = serve(naive::app(store.clone(), SECRET.to_owned())).await;
     let mut options = simulate::Options::new(&format!("http://{addr}/callback"), SECRET);
@@ -216,15 +219,7 @@ async fn the_s3_server_fails_one_write_in_n_and_a_retrying_client_lands_every_ob
     let faults = s3_server::Faults::every(3);
     let served = faults.clone();
     tokio::spawn(async move { s3_server::serve_with(&root_path, listener, served).await });
-    let store = shotsink::object_store::aws::AmazonS3Builder::new()
-        .with_endpoint(format!("http://{s3}"))
-        .with_allow_http(true)
-        .with_region("us-east-1")
-        .with_bucket_name(s3_server::BUCKET)
-        .with_access_key_id(s3_server::ACCESS_KEY)
-        .with_secret_access_key(s3_server::SECRET_KEY)
-        .build()
-        .unwrap();
+    let store = s3_client(s3);
     for i in 0..9 {
         let key = shotsink::object_store::path::Path::from(format!("soak/{i}"));
         store

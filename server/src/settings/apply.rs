@@ -17,10 +17,8 @@ impl Config {
     /// read); a canned ACL goes in as the S3 client's default header (the
     /// store URL's `acl` option).
     pub(crate) fn open_store(&self) -> Result<Arc<dyn ObjectStore>, ConfigLoadError> {
-        Ok(shotsink::store_from_url(
-            &self.store.url,
-            self.store_options(),
-        )?)
+        shotsink::store_from_url(&self.store.url, self.store_options())
+            .map_err(|error| self.refuse("store.url", error))
     }
 
     /// The store options, with the canned ACL as the `acl` option.
@@ -47,7 +45,10 @@ impl Config {
     ) -> Result<CaptureSinkBuilder, ConfigLoadError> {
         let mut b = CaptureSink::builder(store).secrets(secrets);
         if let Some((current, others)) = self.secrets.mint_keys.split_first() {
-            let key = |k: &schema::MintKeyConfig| MintKey::new(k.id.clone(), k.key.as_bytes());
+            let key = |k: &schema::MintKeyConfig| {
+                MintKey::new(k.id.clone(), k.key.as_bytes())
+                    .map_err(|error| self.refuse("secrets.mint_keys", error))
+            };
             let mut mint = SecretMint::new(key(current)?);
             for other in others {
                 mint = mint.accept(key(other)?);
@@ -59,7 +60,8 @@ impl Config {
         }
         if let Some(expiry) = self.settings.presigned_urls {
             let presigner =
-                shotsink::presigner_from_url(&self.store.url, self.store_options(), expiry)?;
+                shotsink::presigner_from_url(&self.store.url, self.store_options(), expiry)
+                    .map_err(|error| self.refuse("object.presigned_urls", error))?;
             b = b.presigned_urls(presigner);
         }
         Ok(b)

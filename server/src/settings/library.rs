@@ -45,7 +45,8 @@ impl Library {
             if group == "notify" {
                 let mut notify = Vec::new();
                 for (name, value) in entries {
-                    let (dotted, value) = from_file(format!("{group}.{name}"), value, sources)?;
+                    let (dotted, value) =
+                        from_file(format!("{group}.{name}"), value, entries, sources)?;
                     let key = NotifierConfigKey::ALL
                         .iter()
                         .find(|k| k.as_str() == dotted)
@@ -67,7 +68,7 @@ impl Library {
                     library.presigned_urls = Some(expiry);
                     continue;
                 }
-                let (dotted, value) = from_file(dotted, value, sources)?;
+                let (dotted, value) = from_file(dotted, value, entries, sources)?;
                 let key = SinkConfigKey::ALL
                     .iter()
                     .find(|k| k.as_str() == dotted)
@@ -103,6 +104,7 @@ impl Library {
 fn from_file(
     dotted: String,
     value: &Raw,
+    given: &BTreeMap<String, Raw>,
     sources: &Sources,
 ) -> Result<(String, String), ConfigLoadError> {
     let secret = |key: &str| {
@@ -114,7 +116,14 @@ fn from_file(
             .any(|k| k.as_str() == key && k.is_secret());
         sink || notify
     };
+    let name = |key: &str| key.rsplit('.').next().unwrap_or(key).to_owned();
     match dotted.strip_suffix("_file") {
+        Some(key) if secret(key) && given.contains_key(&name(key)) => {
+            Err(ConfigLoadError(format!(
+                "`{dotted}` ({}): `{key}` is set too: set one or the other",
+                sources.of(&dotted)
+            )))
+        }
         Some(key) if secret(key) => {
             let path = value.text();
             let text = super::secrets::read_file(std::path::Path::new(&path)).map_err(|e| {

@@ -82,18 +82,6 @@ impl fmt::Display for ConfigLoadError {
 
 impl std::error::Error for ConfigLoadError {}
 
-impl From<shotsink::StoreUrlError> for ConfigLoadError {
-    fn from(error: shotsink::StoreUrlError) -> Self {
-        ConfigLoadError(format!("`store`: {error}"))
-    }
-}
-
-impl From<shotsink::mint::MintKeyError> for ConfigLoadError {
-    fn from(error: shotsink::mint::MintKeyError) -> Self {
-        ConfigLoadError(format!("`secrets.mint_keys`: {error}"))
-    }
-}
-
 impl Config {
     /// The store's location, as configured.
     pub(crate) fn store_url(&self) -> &str {

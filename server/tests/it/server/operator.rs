@@ -249,6 +249,15 @@ fn every_secret_can_come_from_a_file() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let both = format!(
+        "[notify]\nurl = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\nsecret_file = \"{notify}\"\n"
+    );
+    refused(
+        &["check-config"],
+        &both,
+        &[],
+        &["`notify.secret_file`", "set one or the other"],
+    );
     let env = [
         ("SHOTSINK_NOTIFY__URL", "http://127.0.0.1:8000/"),
         ("SHOTSINK_NOTIFY__SECRET_FILE", "/nonexistent/secret"),
