@@ -5,9 +5,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo build --release --features aws --example axum >/dev/null
 cargo build --release -p shotsink-bench-tools >/dev/null
-# The tools: naive, s3-server, load, hostile; the sink: $sink_bin.
+# The tools: naive, s3-server, load, hostile; the sink: $sink_bin (SINK_BIN=<path>
+# measures another build of it, for side-by-side runs).
 bin=target/release
-sink_bin=target/release/examples/axum
+sink_bin=${SINK_BIN:-target/release/examples/axum}
 work=$(mktemp -d -p /dev/shm)
 pids=()
 cleanup() { kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"; }

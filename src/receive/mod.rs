@@ -41,6 +41,8 @@ mod fields;
 mod file;
 mod reader;
 mod slot;
+#[cfg(test)]
+mod tests;
 pub(crate) mod wording;
 
 use bounds::{Progress, Timing};
@@ -84,28 +86,65 @@ impl Drop for Unanswered {
     }
 }
 
-/// Receives one callback, within its span.
+/// Receives one callback, within its span: the framing checked and the
+/// stranger's ticket taken in this small future, so that callbacks beyond
+/// the unverified pool wait holding little more than their connection;
+/// everything else (the parser, the upload, the answer) is allocated once
+/// admitted.
 async fn receive_in_span<S, E>(config: &Arc<Config>, headers: &HeaderMap, body: S) -> Received
 where
     S: Stream<Item = Result<Bytes, E>> + Send + 'static,
     E: Into<BoxError> + 'static,
 {
     let started = Instant::now();
+    let received_at = Utc::now();
     let slot = slot::slot(body);
     let declared = content_length(headers);
     let account = config.budget.open(declared);
     crate::metrics::buffered(config.budget.gauge().current());
-    let received_at = Utc::now();
-    let mut result = read(
-        config,
-        headers,
-        declared,
-        &slot,
-        &account,
+    let admitted = match framing(headers, declared, &config.limits) {
+        Ok(boundary) => match account.clone().charge(0).await {
+            Ok(()) => Ok(boundary),
+            Err(overloaded) => Err(wording::overloaded(overloaded)),
+        },
+        Err(rejection) => Err(rejection),
+    };
+    let arrival = Arrival {
+        slot,
+        account,
         started,
         received_at,
-    )
-    .await;
+    };
+    Box::pin(answer(config, headers, arrival, admitted)).await
+}
+
+/// A callback as it arrived: its body, its account, and when.
+struct Arrival {
+    slot: Slot,
+    account: Arc<Account>,
+    started: Instant,
+    received_at: chrono::DateTime<Utc>,
+}
+
+/// Reads an admitted callback, then everything its answer needs: the link,
+/// the event for the app, the metrics and the log line, and the drain of
+/// what is left after an early answer.
+async fn answer(
+    config: &Arc<Config>,
+    headers: &HeaderMap,
+    arrival: Arrival,
+    admitted: Result<String, Rejection>,
+) -> Received {
+    let Arrival {
+        slot,
+        account,
+        started,
+        received_at,
+    } = arrival;
+    let mut result = match admitted {
+        Ok(boundary) => read(config, boundary, &slot, &account, received_at).await,
+        Err(rejection) => Err(rejection),
+    };
     match (&mut result, &config.links) {
         (Ok(Outcome::Stored(stored)), Some(links)) => stored.url = links.url(&stored.key).await,
         (Ok(Outcome::AlreadyStored(existing)), links) => {
@@ -150,18 +189,14 @@ where
     Received::new(result, saturated, incomplete)
 }
 
-/// Checks the framing, then reads the form through the body reader.
-async fn read(
-    config: &Arc<Config>,
+/// Checks the framing before a byte is read: a multipart boundary, and no
+/// declared length over the limit. Returns the boundary.
+fn framing(
     headers: &HeaderMap,
     declared: Option<u64>,
-    slot: &Slot,
-    account: &Arc<Account>,
-    started: Instant,
-    received_at: chrono::DateTime<Utc>,
-) -> Result<Outcome, Rejection> {
+    limits: &crate::configure::runtime::Limits,
+) -> Result<String, Rejection> {
     let boundary = boundary(headers)?;
-    let limits = &config.limits;
     if let Some(len) = declared.filter(|len| *len > limits.body_size()) {
         return Err(Rejection::new(
             RejectionKind::TooLarge,
@@ -171,6 +206,19 @@ async fn read(
             ),
         ));
     }
+    Ok(boundary)
+}
+
+/// Reads the form through the body reader; the reader's clocks start now,
+/// once the callback is admitted.
+async fn read(
+    config: &Arc<Config>,
+    boundary: String,
+    slot: &Slot,
+    account: &Arc<Account>,
+    received_at: chrono::DateTime<Utc>,
+) -> Result<Outcome, Rejection> {
+    let limits = &config.limits;
     let constraints = Constraints::new().size_limit(
         SizeLimit::new()
             .whole_stream(limits.body_size())
@@ -182,7 +230,7 @@ async fn read(
         idle: limits.idle_timeout,
         min_rate: limits.min_data_rate,
         grace: limits.min_data_rate_grace,
-        verify_by: started + limits.verify_timeout,
+        verify_by: Instant::now() + limits.verify_timeout,
         verify_timeout: limits.verify_timeout,
     };
     let body = BodyReader::new(slot.clone(), account.clone(), progress.clone(), timing);

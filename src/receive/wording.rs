@@ -110,6 +110,11 @@ impl std::error::Error for BoxedError {
     }
 }
 
+/// No budget for the stranger's ticket within the admission timeout.
+pub(crate) fn overloaded(error: super::budget::Overloaded) -> Rejection {
+    Rejection::new(RejectionKind::Overloaded, error.to_string()).with_source(error)
+}
+
 /// The capture's event could not be recorded: the sender retries, and
 /// finds the capture stored if it was.
 #[cfg(feature = "notify")]

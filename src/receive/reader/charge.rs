@@ -1,6 +1,6 @@
 //! What the reader asks of the callback's account before it reads on: a
-//! chunk's bytes (a burst at a time), the verified callback's claim, the
-//! stranger's ticket before the first byte.
+//! chunk's bytes (a burst at a time), the verified callback's claim (the
+//! stranger's ticket was taken before the reader was made).
 
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -16,11 +16,10 @@ use crate::receive::budget::{Account, Overloaded};
 /// The charge under way, if any, and what is charged next.
 pub(super) struct Charges {
     account: Arc<Account>,
-    /// The bytes charged (empty for a claim or a ticket) and the charge.
+    /// The bytes charged (empty for a claim) and the charge.
     pending: Option<(Bytes, BoxFuture<'static, Result<(), Overloaded>>)>,
     /// What is left of a chunk larger than a burst.
     rest: Option<Bytes>,
-    ticketed: bool,
     /// Since when the charge under way has waited for budget.
     waiting_since: Option<Instant>,
 }
@@ -31,13 +30,12 @@ impl Charges {
             account,
             pending: None,
             rest: None,
-            ticketed: false,
             waiting_since: None,
         }
     }
 
     /// Polls the charge under way: a chunk charged and ready to hand on,
-    /// `None` when nothing is under way (or a claim or ticket was
+    /// `None` when nothing is under way (or a claim was
     /// granted). `budget_waited` grows by the time a granted charge waited
     /// for budget: the sink's time, not the client's.
     pub(super) fn poll(
@@ -60,21 +58,15 @@ impl Charges {
     }
 
     /// Starts what must be charged before the client is read again: the
-    /// claim once verified, the rest of a large chunk, the ticket before
-    /// the first byte. `false` when there is none.
-    pub(super) fn start_next(&mut self, nothing_read: bool) -> bool {
+    /// claim once verified, the rest of a large chunk. `false` when there
+    /// is none.
+    pub(super) fn start_next(&mut self) -> bool {
         if self.account.needs_claim() {
             // Verified: admission to the budget proper, before reading on.
             let claim = self.account.clone().claim();
             self.pending = Some((Bytes::new(), Box::pin(claim)));
         } else if let Some(rest) = self.rest.take() {
             self.start(rest);
-        } else if nothing_read && !self.ticketed {
-            // Take the stranger's ticket first, so that callbacks beyond
-            // the pool wait unread.
-            self.ticketed = true;
-            let ticket = self.account.clone().charge(0);
-            self.pending = Some((Bytes::new(), Box::pin(ticket)));
         } else {
             return false;
         }

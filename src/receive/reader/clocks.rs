@@ -57,11 +57,6 @@ impl Clocks {
         self.shrunk = false;
     }
 
-    /// Nothing has come from the client yet.
-    pub(super) fn nothing_received(&self) -> bool {
-        self.received == 0
-    }
-
     /// The secret's deadline passed without the secret proved.
     pub(super) fn secret_overdue(&self, account: &Account) -> Option<BodyError> {
         let t = &self.timing;

@@ -121,7 +121,7 @@ impl Stream for BodyReader {
                 cx.waker().wake_by_ref();
                 return Poll::Pending;
             }
-            if this.charges.start_next(this.clocks.nothing_received()) {
+            if this.charges.start_next() {
                 continue;
             }
             let polled = {
