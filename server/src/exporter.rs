@@ -2,7 +2,7 @@
 //! minutes (not summaries, whose quantiles read 0 after a quiet spell),
 //! every series described and present from the start,
 //! `shotsink_build_info`, and the process's own metrics (CPU, memory, open
-//! files, start time) read at each scrape.
+//! files, start time) and its live tasks read at each scrape.
 
 use std::time::Duration;
 
@@ -44,6 +44,11 @@ impl Exporter {
             "connections closed at once because a listener held max_connections"
         );
         metrics::counter!("shotsink_connections_refused_total").increment(0);
+        metrics::describe_gauge!(
+            "shotsink_runtime_tasks",
+            "tasks alive in the server's runtime: connections, callbacks in flight, background work"
+        );
+        runtime_tasks();
         let version = env!("CARGO_PKG_VERSION");
         metrics::gauge!("shotsink_build_info", "version" => version).set(1.0);
         let process = metrics_process::Collector::default();
@@ -55,6 +60,15 @@ impl Exporter {
     /// The text of a scrape, the process's metrics read now.
     pub(crate) fn render(&self) -> String {
         self.process.collect();
+        runtime_tasks();
         self.handle.render()
+    }
+}
+
+/// Sets `shotsink_runtime_tasks` from the runtime this is called in.
+fn runtime_tasks() {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        let alive = runtime.metrics().num_alive_tasks();
+        metrics::gauge!("shotsink_runtime_tasks").set(alive as f64);
     }
 }

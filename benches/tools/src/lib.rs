@@ -7,6 +7,7 @@
 //! | [`s3_server`] | `s3-server` | an S3-protocol server on loopback (`s3s` + `s3s-fs` over a directory) |
 //! | [`simulate`] | `load` | the load tool: acts as the capture service, or puts straight into the store |
 //! | [`hostile`] | `hostile` | valid callbacks sent through an attack on the sink |
+//! | [`soak`] | `soak` | the traffic mix for a long while, the sink sampled |
 //!
 //! Build them with `cargo build --release -p shotsink-bench-tools`; the
 //! scripts in `scripts/bench-*.sh` do, and run them from `target/release/`.
@@ -24,6 +25,7 @@ pub mod hostile;
 pub mod naive;
 pub mod s3_server;
 pub mod simulate;
+pub mod soak;
 
 #[cfg(test)]
 mod tests;

@@ -37,10 +37,15 @@ async fn main() -> Result<(), BoxError> {
         s3_server::BUCKET,
         args.dir.display()
     );
-    s3_server::serve_with(
-        &args.dir,
-        listener,
-        s3_server::Faults::every(args.fail_every),
-    )
-    .await
+    let faults = s3_server::Faults::every(args.fail_every);
+    let served = s3_server::serve_with(&args.dir, listener, faults.clone());
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        served = served => served?,
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    // What the soak reads: how many writes were failed on purpose.
+    println!("injected {} write failures", faults.injected());
+    Ok(())
 }

@@ -22,13 +22,13 @@ pub(super) fn files_for(o: &Options) -> Vec<(Format, Bytes)> {
 
 /// A request body sent as the pieces it is made of (the callback's
 /// multipart framing around the shared file bytes), with its exact length.
-pub(super) struct Chunks {
+pub(crate) struct Chunks {
     chunks: std::collections::VecDeque<Bytes>,
     remaining: u64,
 }
 
 impl Chunks {
-    pub(super) fn new(chunks: Vec<Bytes>) -> Self {
+    pub(crate) fn new(chunks: Vec<Bytes>) -> Self {
         let remaining = chunks.iter().map(|c| c.len() as u64).sum();
         Self {
             chunks: chunks.into(),

@@ -7,7 +7,7 @@
 //! the same concurrency: the ceiling for the setup. The `load` binary is
 //! its command line.
 
-mod body;
+pub(crate) mod body;
 mod raw_put;
 mod run;
 

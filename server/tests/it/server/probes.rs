@@ -154,12 +154,20 @@ async fn a_fresh_server_shows_every_metric_described_from_the_start() {
         "process_resident_memory_bytes",
         "process_open_fds",
         "process_start_time_seconds",
+        "shotsink_runtime_tasks",
     ] {
         assert!(
             metrics.contains(&format!("\n{process} ")),
             "{process} not in\n{metrics}"
         );
     }
+    // The scrape itself is served by a task: at least one is alive.
+    let tasks: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("shotsink_runtime_tasks "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(tasks >= 1.0, "{metrics}");
 }
 
 /// `shotsink probe`, the container's HEALTHCHECK: 0 while the server
