@@ -76,6 +76,12 @@ pub(crate) fn upload_aborted() {
     metrics::counter!("shotsink_uploads_aborted_total").increment(1);
 }
 
+/// A refused body was not drained: `max_draining` drains were under way.
+pub(crate) fn drain_skipped() {
+    #[cfg(feature = "metrics")]
+    metrics::counter!("shotsink_drains_skipped_total").increment(1);
+}
+
 /// Every metric the sink reports, described (an exporter's `# HELP`, from
 /// the table in `docs/metrics.md`) and its series set to zero, so that
 /// they are there from the start rather than from their first event.
@@ -111,6 +117,7 @@ pub(crate) fn describe() {
     metrics::counter!("shotsink_stored_bytes_total").increment(0);
     metrics::counter!("shotsink_admission_refused_total").increment(0);
     metrics::counter!("shotsink_uploads_aborted_total").increment(0);
+    metrics::counter!("shotsink_drains_skipped_total").increment(0);
     metrics::gauge!("shotsink_buffered_bytes").set(0.0);
     #[cfg(feature = "notify")]
     crate::notify::counters::zero();

@@ -55,6 +55,7 @@ pub(crate) struct Limits {
     pub(crate) min_data_rate_grace: Duration,
     pub(crate) verify_timeout: Duration,
     pub(crate) linger_timeout: Duration,
+    pub(crate) max_draining: usize,
 }
 
 impl Default for Limits {
@@ -76,6 +77,7 @@ impl Default for Limits {
             min_data_rate_grace: Duration::from_secs(5),
             verify_timeout: Duration::from_secs(10),
             linger_timeout: Duration::from_secs(5),
+            max_draining: 64,
         }
     }
 }

@@ -33,6 +33,8 @@ pub(crate) struct Config {
     /// How a stored capture's URL is made, if at all.
     pub(crate) links: Option<Links>,
     pub(crate) budget: Arc<Budget>,
+    /// Refused bodies drained at once, at most `limits.max_draining`.
+    pub(crate) drains: tokio::sync::Semaphore,
     /// The app asked before a verified capture is stored, if any.
     pub(crate) authorize: Option<crate::authorize::Gate>,
     /// Who records each outcome's event before the 200.

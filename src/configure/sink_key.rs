@@ -51,6 +51,8 @@ super::config_keys! {
         VerifyTimeout = "limits.verify_timeout", "verify_timeout", "8s";
         /// `limits.linger_timeout`, a duration.
         LingerTimeout = "limits.linger_timeout", "linger_timeout", "2s";
+        /// `limits.max_draining`, a count.
+        MaxDraining = "limits.max_draining", "max_draining", "16";
         /// `object.cache_control`: the header's value.
         CacheControl = "object.cache_control", "cache_control", "public, max-age=31536000, immutable";
         /// `object.content_disposition`: `inline` or `attachment`.

@@ -180,11 +180,19 @@ async fn answer(
         Err(r) if r.kind() == RejectionKind::Timeout || expects_continue => true,
         // An early answer: read the rest so that the client, still
         // sending, gets to read it (as Kestrel drains and nginx lingers).
-        Err(_) => {
-            let limits = &config.limits;
-            let most = DRAIN_FACTOR.saturating_mul(limits.body_size());
-            !slot::drain(&slot, most, limits.linger_timeout).await
-        }
+        // Drains are capped: each can grow the HTTP server's read buffer,
+        // outside the budget. Past the cap, the answer closes at once.
+        Err(_) => match config.drains.try_acquire() {
+            Ok(_draining) => {
+                let limits = &config.limits;
+                let most = DRAIN_FACTOR.saturating_mul(limits.body_size());
+                !slot::drain(&slot, most, limits.linger_timeout).await
+            }
+            Err(_) => {
+                crate::metrics::drain_skipped();
+                true
+            }
+        },
     };
     Received::new(result, saturated, incomplete)
 }

@@ -64,6 +64,7 @@ impl CaptureSinkBuilder {
             }),
             K::VerifyTimeout => parsed!(value::duration, Self::verify_timeout),
             K::LingerTimeout => parsed!(value::duration, Self::linger_timeout),
+            K::MaxDraining => parsed!(value::count, Self::max_draining),
             K::CacheControl => b.cache_control(t),
             K::ContentDisposition => {
                 parsed!(|t| value::choice(t, DISPOSITION), Self::content_disposition)
@@ -125,6 +126,7 @@ impl CaptureSinkBuilder {
             K::MinDataRateGrace => write_duration(l.min_data_rate_grace),
             K::VerifyTimeout => write_duration(l.verify_timeout),
             K::LingerTimeout => write_duration(l.linger_timeout),
+            K::MaxDraining => l.max_draining.to_string(),
             K::CacheControl => a.cache_control.clone()?,
             K::ContentDisposition => write_choice(a.disposition.as_ref()?, DISPOSITION),
             K::Metadata => a.metadata.to_string(),

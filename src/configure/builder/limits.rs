@@ -155,4 +155,18 @@ impl CaptureSinkBuilder {
         self.limits.linger_timeout = timeout;
         self
     }
+
+    /// How many refused bodies are drained (see
+    /// [`linger_timeout`](Self::linger_timeout)) at once. A drain holds no
+    /// budget, but every read it makes can grow the HTTP server's read
+    /// buffer (hyper's, to about 400 KiB for a fast sender), so many at
+    /// once would cost memory outside the budget: in a burst past
+    /// `admission_timeout`, thousands of 503s. Past the cap, the answer goes
+    /// out at once with `Connection: close` and the body is not read (the
+    /// client, still sending, may see a reset instead, and retries either
+    /// way). `0` never drains. Default: 64.
+    pub fn max_draining(mut self, count: usize) -> Self {
+        self.limits.max_draining = count;
+        self
+    }
 }

@@ -198,6 +198,7 @@ impl CaptureSinkBuilder {
             in_memory(l.per_callback()),
             l.admission_timeout,
         );
+        let drains = tokio::sync::Semaphore::new(l.max_draining);
         let destination = Destination {
             store: self.store,
             part_size: in_memory(l.part_size),
@@ -231,6 +232,7 @@ impl CaptureSinkBuilder {
             notifier: self.notifier,
             authorize,
             budget: Arc::new(budget),
+            drains,
         }))
     }
 

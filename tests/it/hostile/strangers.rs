@@ -178,3 +178,54 @@ async fn a_declared_length_over_the_limit_is_refused_before_a_byte_is_read() {
     assert_eq!(pulled.load(Ordering::SeqCst), 0);
     assert_eq!(response.headers()["connection"], "close");
 }
+
+/// Drains are capped (each can grow the HTTP server's read buffer,
+/// outside the budget): past `max_draining`, a refused body is not read on
+/// and its answer closes the connection at once; a drain gives its place
+/// back when it ends.
+#[tokio::test]
+async fn refused_bodies_past_max_draining_are_answered_without_a_drain() {
+    let store = memory();
+    let sink = sink(store.clone()).max_draining(1).build().unwrap();
+    let body = wrong_secret_callback(large_pdf(1 << 20)).body();
+    // The first refused callback drains for about 1.6 s: 16 pieces, 100 ms
+    // apart, read to their end.
+    let draining = tokio::spawn(sink.service().oneshot(timed_request(
+        pieces(&body, 64 * 1024),
+        Duration::from_millis(100),
+        true,
+        None,
+    )));
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Meanwhile, a second: answered at once, its body left unread.
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let response = sink
+        .service()
+        .oneshot(counted(pieces(&body, 64 * 1024), pulled.clone()))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(response.headers()["connection"], "close");
+    assert!(
+        pulled.load(Ordering::SeqCst) < body.len() / 2,
+        "drained anyway"
+    );
+    assert!(
+        !draining.is_finished(),
+        "the first drain should still be under way"
+    );
+    // The first was drained to its end: its connection stays open.
+    let first = draining.await.unwrap().unwrap();
+    assert_eq!(first.status(), StatusCode::FORBIDDEN);
+    assert!(first.headers().get("connection").is_none());
+    // Its place is free again: the next refused body is drained.
+    let pulled = Arc::new(AtomicUsize::new(0));
+    let response = sink
+        .service()
+        .oneshot(counted(pieces(&body, 64 * 1024), pulled.clone()))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(pulled.load(Ordering::SeqCst), body.len());
+    assert!(all_keys(store.as_ref()).await.is_empty());
+}
