@@ -20,15 +20,28 @@ pub(super) fn files_for(o: &Options) -> Vec<(Format, Bytes)> {
     }
 }
 
+/// A callback's request body and its length: small bodies as one buffer
+/// (one write), large ones as their pieces, the file's bytes not copied.
+pub(crate) fn request_body(callback: &shotsink::testing::Callback) -> (reqwest::Body, usize) {
+    let chunks = callback.chunks();
+    let length: usize = chunks.iter().map(Bytes::len).sum();
+    let body = if length <= 1 << 20 {
+        reqwest::Body::from(chunks.concat())
+    } else {
+        reqwest::Body::wrap(Chunks::new(chunks))
+    };
+    (body, length)
+}
+
 /// A request body sent as the pieces it is made of (the callback's
 /// multipart framing around the shared file bytes), with its exact length.
-pub(crate) struct Chunks {
+pub(super) struct Chunks {
     chunks: std::collections::VecDeque<Bytes>,
     remaining: u64,
 }
 
 impl Chunks {
-    pub(crate) fn new(chunks: Vec<Bytes>) -> Self {
+    pub(super) fn new(chunks: Vec<Bytes>) -> Self {
         let remaining = chunks.iter().map(|c| c.len() as u64).sum();
         Self {
             chunks: chunks.into(),

@@ -6,13 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use chrono::Utc;
 use futures_util::{StreamExt, stream};
 use shotsink::testing::Callback;
 use shotsink::{Format, KeyContext};
 
-use super::body::{Chunks, files_for};
+use super::body::{files_for, request_body};
 use super::raw_put::raw_put;
 use super::{Options, Report};
 use crate::{BoxError, landed, open_store};
@@ -75,15 +74,7 @@ pub async fn run(o: Options) -> Result<Report, BoxError> {
                     }
                     None => {
                         let callback = Callback::new(&o.secret, &token, format).file(file);
-                        // Small bodies go as one buffer (one write); large
-                        // ones as their pieces, the file's bytes not copied.
-                        let chunks = callback.chunks();
-                        let length: usize = chunks.iter().map(Bytes::len).sum();
-                        let body = if length <= 1 << 20 {
-                            reqwest::Body::from(chunks.concat())
-                        } else {
-                            reqwest::Body::wrap(Chunks::new(chunks))
-                        };
+                        let (body, length) = request_body(&callback);
                         http.post(&o.url)
                             .header("content-type", callback.content_type())
                             .header("content-length", length)

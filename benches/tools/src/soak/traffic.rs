@@ -15,7 +15,7 @@ use tokio::sync::Semaphore;
 
 use super::sample::{Samples, take};
 use super::{Kind, Options, trickle};
-use crate::simulate::body::Chunks;
+use crate::simulate::body::request_body;
 use crate::{BoxError, open_store};
 
 /// Most callbacks in flight at once in the open loop: beyond, a callback
@@ -226,13 +226,7 @@ async fn post(
     file: &Bytes,
 ) -> Result<(u16, Duration), reqwest::Error> {
     let callback = Callback::new(secret, token, format).file(file.clone());
-    let chunks = callback.chunks();
-    let length: usize = chunks.iter().map(Bytes::len).sum();
-    let body = if length <= 1 << 20 {
-        reqwest::Body::from(chunks.concat())
-    } else {
-        reqwest::Body::wrap(Chunks::new(chunks))
-    };
+    let (body, length) = request_body(&callback);
     let response = ctx
         .http
         .post(&ctx.url)
