@@ -205,4 +205,14 @@ mod tests {
         assert!(!secret.contains("not-base64"), "{secret}");
         assert!("limits.nope".parse::<SinkConfigKey>().is_err());
     }
+
+    #[test]
+    fn the_largest_count_an_operator_can_write_builds() {
+        // tokio's semaphores panic past `MAX_PERMITS`: the count is capped.
+        let most = usize::MAX.to_string();
+        builder()
+            .with_config(SinkConfigKey::MaxDraining, &most)
+            .build()
+            .unwrap();
+    }
 }

@@ -198,7 +198,9 @@ impl CaptureSinkBuilder {
             in_memory(l.per_callback()),
             l.admission_timeout,
         );
-        let drains = tokio::sync::Semaphore::new(l.max_draining);
+        // Past tokio's limit, as good as no cap (and no panic).
+        let drains =
+            tokio::sync::Semaphore::new(l.max_draining.min(tokio::sync::Semaphore::MAX_PERMITS));
         let destination = Destination {
             store: self.store,
             part_size: in_memory(l.part_size),
