@@ -43,7 +43,8 @@ pin_project! {
         Calling {
             #[pin]
             future: S::Future,
-            outcome: Outcome,
+            // Taken into the response's extensions (the request has a clone).
+            outcome: Option<Outcome>,
             close: bool,
         },
         // Refused: the sink answers.
@@ -102,7 +103,7 @@ where
                             request.extensions_mut().insert(outcome.clone());
                             State::Calling {
                                 future: this.inner.call(request),
-                                outcome,
+                                outcome: Some(outcome),
                                 close,
                             }
                         }
@@ -116,7 +117,9 @@ where
                     close,
                 } => {
                     let mut response = ready!(future.poll(cx))?;
-                    response.extensions_mut().insert(outcome.clone());
+                    if let Some(outcome) = outcome.take() {
+                        response.extensions_mut().insert(outcome);
+                    }
                     if *close {
                         response::close(response.headers_mut());
                     }
