@@ -175,6 +175,9 @@ pub mod notify;
 mod prove;
 mod random;
 mod receive;
+#[cfg(feature = "renditions")]
+#[cfg_attr(docsrs, doc(cfg(feature = "renditions")))]
+pub mod rendition;
 mod sink;
 mod store;
 #[cfg(feature = "test-util")]

@@ -1,0 +1,131 @@
+//! Renditions measured: time per rendition on one thread, peak memory per
+//! rendition in flight, and the SSIM between two images (dssim-core).
+//!
+//! ```text
+//! render time <file> [--reps N] [--out F]   ms per 320 px WebP thumbnail (q75)
+//! render peak <file>                        peak RSS added by one rendition
+//! render ssim <a> <b>                       SSIM of b against a (RGB)
+//! ```
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use bytes::Bytes;
+use clap::{Parser, Subcommand};
+use shotsink::rendition::{Renderer, Rendition, RenditionLimits};
+
+#[derive(Parser)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Time the `thumb` rendition of a file, one thread, after one warm-up.
+    Time {
+        file: String,
+        #[arg(long, default_value_t = 10)]
+        reps: u32,
+        /// Where to write the last rendition.
+        #[arg(long)]
+        out: Option<String>,
+    },
+    /// The resident memory one `thumb` rendition adds at its peak, against
+    /// the file's decoded size (width × height × channels).
+    Peak { file: String },
+    /// SSIM of `b` against `a`, both decoded to RGB (1 is identical).
+    Ssim { a: String, b: String },
+}
+
+fn status_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches(" kB").trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn renderer() -> Renderer {
+    Renderer::new(RenditionLimits {
+        threads: 1,
+        memory_budget: 4 << 30,
+        max_pixels: 1 << 32,
+    })
+}
+
+async fn thumb(renderer: &Renderer, source: Bytes) -> Bytes {
+    let all: Arc<[Rendition]> = vec![Rendition::thumb()].into();
+    let made = renderer.render(source, all).await.expect("decodes");
+    made.into_iter().next().unwrap().expect("renders").bytes
+}
+
+fn rgb(path: &str) -> (Vec<rgb::RGB8>, usize, usize) {
+    let image = image::open(path)
+        .unwrap_or_else(|e| panic!("{path}: {e}"))
+        .to_rgb8();
+    let (w, h) = (image.width() as usize, image.height() as usize);
+    let pixels = image
+        .pixels()
+        .map(|p| rgb::RGB8::new(p[0], p[1], p[2]))
+        .collect();
+    (pixels, w, h)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() {
+    match Args::parse().command {
+        Command::Time { file, reps, out } => {
+            let source = Bytes::from(std::fs::read(&file).expect("read"));
+            let renderer = renderer();
+            let mut last = thumb(&renderer, source.clone()).await;
+            let started = Instant::now();
+            for _ in 0..reps {
+                last = thumb(&renderer, source.clone()).await;
+            }
+            let ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(reps);
+            println!("{file}: {ms:.1} ms per rendition ({} bytes)", last.len());
+            if let Some(out) = out {
+                std::fs::write(out, &last).expect("write");
+            }
+        }
+        Command::Peak { file } => {
+            let renderer = renderer();
+            let baseline = status_kib("VmRSS:");
+            let source = Bytes::from(std::fs::read(&file).expect("read"));
+            let dims = image::ImageReader::open(&file)
+                .and_then(|r| r.with_guessed_format())
+                .expect("open")
+                .into_decoder()
+                .map(|d| {
+                    use image::ImageDecoder;
+                    let channels = if d.color_type().has_alpha() { 4 } else { 3 };
+                    let (w, h) = d.dimensions();
+                    u64::from(w) * u64::from(h) * channels
+                })
+                .expect("header");
+            let size = source.len();
+            thumb(&renderer, source).await;
+            let added = (status_kib("VmHWM:") - baseline) * 1024;
+            println!(
+                "{file}: decoded {dims} bytes, file {size} bytes; peak added {added} bytes = {:.3} x decoded; process peak {:.1} MiB",
+                added as f64 / dims as f64,
+                status_kib("VmHWM:") as f64 / 1024.0
+            );
+        }
+        Command::Ssim { a, b } => {
+            let ((pa, wa, ha), (pb, wb, hb)) = (rgb(&a), rgb(&b));
+            assert_eq!((wa, ha), (wb, hb), "{a} and {b} differ in size");
+            let dssim = dssim_core::Dssim::new();
+            let ia = dssim.create_image_rgb(&pa, wa, ha).expect("image a");
+            let ib = dssim.create_image_rgb(&pb, wb, hb).expect("image b");
+            let (value, _) = dssim.compare(&ia, ib);
+            let d = f64::from(value);
+            println!(
+                "SSIM {:.4} (DSSIM {d:.5}) of {b} against {a}",
+                1.0 / (1.0 + d)
+            );
+        }
+    }
+}

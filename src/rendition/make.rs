@@ -1,0 +1,178 @@
+//! Renditions made from decoded pixels: cut, resized (Lanczos3, in sRGB,
+//! as `vipsthumbnail` does by default), encoded.
+
+use bytes::Bytes;
+use fast_image_resize::images::{Image, ImageRef};
+use fast_image_resize::{FilterType, MulDiv, PixelType, ResizeAlg, ResizeOptions, Resizer};
+use image::ExtendedColorType;
+use image::ImageEncoder;
+
+use super::error::RenditionError;
+use super::geometry::{Plan, plan};
+use super::pixels::Pixels;
+use super::spec::{Rendition, RenditionFormat};
+
+/// A rendition made: its encoded bytes and what the event says of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The rendition's name.
+    pub name: String,
+    /// Its encoding.
+    pub format: RenditionFormat,
+    /// Width in pixels.
+    pub width: u32,
+    /// Height in pixels.
+    pub height: u32,
+    /// The encoded file.
+    pub bytes: Bytes,
+}
+
+/// Output rows resized at a time.
+const BAND: u32 = 128;
+
+/// Bytes a rendition holds beside the source's pixels at its peak: the
+/// resizer's intermediate image for one band (its source rows, with the
+/// Lanczos3 filter's reach of 3 source-scaled pixels each side, at the
+/// output's width; or a band's output rows at the source's width, whichever
+/// pass goes first) and the result, twice (pixels and encoded, a bound for
+/// the encoder).
+pub(crate) fn working_bytes(src: (u32, u32), channels: u8, rendition: &Rendition) -> u64 {
+    let p = plan(src, rendition);
+    let c = u64::from(channels);
+    let (ow, oh) = (u64::from(p.out.0), u64::from(p.out.1));
+    let scale = (p.crop.3 / p.out.1 as f64).max(1.0);
+    let band_rows = ((f64::from(BAND) + 6.0) * scale).ceil() as u64 + 2;
+    let intermediate = (ow * band_rows).max(p.crop.2.ceil() as u64 * u64::from(BAND)) * c;
+    intermediate + 2 * ow * oh * c
+}
+
+/// Premultiplies the source's alpha in place once, for every rendition,
+/// unless every pixel is opaque. Returns whether it did.
+pub(crate) fn premultiply(pixels: &mut Pixels) -> Result<bool, RenditionError> {
+    if !pixels.alpha || pixels.data.chunks_exact(4).all(|p| p[3] == 255) {
+        return Ok(false);
+    }
+    let mut view = Image::from_slice_u8(
+        pixels.width,
+        pixels.height,
+        &mut pixels.data,
+        PixelType::U8x4,
+    )
+    .map_err(|e| RenditionError::Encode(e.to_string()))?;
+    MulDiv::default()
+        .multiply_alpha_inplace(&mut view)
+        .map_err(|e| RenditionError::Encode(e.to_string()))?;
+    Ok(true)
+}
+
+/// Makes one rendition of `pixels` (premultiplied if `premultiplied`).
+pub(crate) fn make(
+    pixels: &Pixels,
+    premultiplied: bool,
+    rendition: &Rendition,
+) -> Result<Rendered, RenditionError> {
+    let fail = |e: &dyn std::fmt::Display| RenditionError::Encode(e.to_string());
+    let pixel_type = if pixels.alpha {
+        PixelType::U8x4
+    } else {
+        PixelType::U8x3
+    };
+    let Plan { crop, out } = plan((pixels.width, pixels.height), rendition);
+    let src = ImageRef::new(pixels.width, pixels.height, &pixels.data, pixel_type)
+        .map_err(|e| fail(&e))?;
+    let mut dst = Image::new(out.0, out.1, pixel_type);
+    // In bands of output rows: the resizer's intermediate image then holds a
+    // band's source rows, not the whole height. Its filter reads source rows
+    // beyond a band's edges (up to the image's own), so bands join exactly.
+    let scale = crop.3 / f64::from(out.1);
+    let row_bytes = out.0 as usize * pixel_type.size();
+    let mut resizer = Resizer::new();
+    for first in (0..out.1).step_by(BAND as usize) {
+        let rows = BAND.min(out.1 - first);
+        let band =
+            &mut dst.buffer_mut()[first as usize * row_bytes..(first + rows) as usize * row_bytes];
+        let mut band = Image::from_slice_u8(out.0, rows, band, pixel_type).map_err(|e| fail(&e))?;
+        let top = f64::from(first).mul_add(scale, crop.1);
+        let options = ResizeOptions::new()
+            .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
+            .crop(crop.0, top, crop.2, f64::from(rows) * scale)
+            .use_alpha(false);
+        resizer
+            .resize(&src, &mut band, &options)
+            .map_err(|e| fail(&e))?;
+    }
+    if premultiplied {
+        MulDiv::default()
+            .divide_alpha_inplace(&mut dst)
+            .map_err(|e| fail(&e))?;
+    }
+    let bytes = encode(dst.buffer(), out, pixels.alpha, rendition)?;
+    Ok(Rendered {
+        name: rendition.name.clone(),
+        format: rendition.format,
+        width: out.0,
+        height: out.1,
+        bytes,
+    })
+}
+
+fn encode(
+    data: &[u8],
+    (w, h): (u32, u32),
+    alpha: bool,
+    rendition: &Rendition,
+) -> Result<Bytes, RenditionError> {
+    let fail = |e: &dyn std::fmt::Debug| RenditionError::Encode(format!("{e:?}"));
+    let quality = rendition.quality;
+    match rendition.format {
+        RenditionFormat::WebP => {
+            let encoder = if alpha {
+                webp::Encoder::from_rgba(data, w, h)
+            } else {
+                webp::Encoder::from_rgb(data, w, h)
+            };
+            let encoded = encoder
+                .encode_simple(false, f32::from(quality))
+                .map_err(|e| fail(&e))?;
+            Ok(Bytes::copy_from_slice(&encoded))
+        }
+        RenditionFormat::Jpeg => {
+            let flat;
+            let rgb = if alpha {
+                flat = on_white(data);
+                &flat[..]
+            } else {
+                data
+            };
+            let mut out = Vec::new();
+            image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, quality)
+                .write_image(rgb, w, h, ExtendedColorType::Rgb8)
+                .map_err(|e| fail(&e))?;
+            Ok(out.into())
+        }
+        RenditionFormat::Png => {
+            let color = if alpha {
+                ExtendedColorType::Rgba8
+            } else {
+                ExtendedColorType::Rgb8
+            };
+            let mut out = Vec::new();
+            image::codecs::png::PngEncoder::new(&mut out)
+                .write_image(data, w, h, color)
+                .map_err(|e| fail(&e))?;
+            Ok(out.into())
+        }
+    }
+}
+
+/// RGBA laid on white, as RGB (JPEG has no alpha).
+fn on_white(rgba: &[u8]) -> Vec<u8> {
+    let mut rgb = Vec::with_capacity(rgba.len() / 4 * 3);
+    for p in rgba.chunks_exact(4) {
+        let a = u16::from(p[3]);
+        for &c in &p[..3] {
+            rgb.push(((u16::from(c) * a + 255 * (255 - a) + 127) / 255) as u8);
+        }
+    }
+    rgb
+}
