@@ -82,6 +82,21 @@ pub(crate) fn drain_skipped() {
     metrics::counter!("shotsink_drains_skipped_total").increment(1);
 }
 
+/// A capture's renditions made: how many done and failed, and how long
+/// reading the capture back and making them all took.
+#[cfg(feature = "renditions")]
+pub(crate) fn renditions(done: usize, failed: usize, elapsed: Duration) {
+    #[cfg(feature = "metrics")]
+    {
+        metrics::counter!("shotsink_renditions_total", "state" => "done").increment(done as u64);
+        metrics::counter!("shotsink_renditions_total", "state" => "failed")
+            .increment(failed as u64);
+        metrics::histogram!("shotsink_rendition_duration_seconds").record(elapsed.as_secs_f64());
+    }
+    #[cfg(not(feature = "metrics"))]
+    let _ = (done, failed, elapsed);
+}
+
 /// Every metric the sink reports, described (an exporter's `# HELP`, from
 /// the table in `docs/metrics.md`) and its series set to zero, so that
 /// they are there from the start rather than from their first event.
@@ -119,6 +134,13 @@ pub(crate) fn describe() {
     metrics::counter!("shotsink_uploads_aborted_total").increment(0);
     metrics::counter!("shotsink_drains_skipped_total").increment(0);
     metrics::gauge!("shotsink_buffered_bytes").set(0.0);
+    #[cfg(feature = "renditions")]
+    {
+        for state in ["done", "failed"] {
+            metrics::counter!("shotsink_renditions_total", "state" => state).increment(0);
+        }
+        let _ = metrics::histogram!("shotsink_rendition_duration_seconds");
+    }
     #[cfg(feature = "notify")]
     crate::notify::counters::zero();
 }

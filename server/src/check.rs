@@ -5,7 +5,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use object_store::memory::InMemory;
-use shotsink::notify::NotifierBuilder;
+use shotsink::notify::{EventLog, NotifierBuilder};
+use shotsink::{CaptureSinkBuilder, SinkConfigKey};
 
 use crate::settings::Config;
 
@@ -25,7 +26,10 @@ pub(crate) fn run(config: &Config, bind: bool) -> ExitCode {
                 println!("# note: {note}");
             }
             config.check_secrets()?;
-            sink.build().map(drop).map_err(|e| config.explain(e))
+            with_journal(config, sink)?
+                .build()
+                .map(drop)
+                .map_err(|e| config.explain(e))
         })
         .and_then(|()| {
             let checked = notifier.as_ref().map_or(Ok(()), NotifierBuilder::check);
@@ -44,4 +48,30 @@ pub(crate) fn run(config: &Config, bind: bool) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Renditions need the notifier with its journal that `serve` gives the
+/// sink: built here on a memory store, in a runtime of its own, so that
+/// the check sees what `serve` will.
+fn with_journal(
+    config: &Config,
+    sink: CaptureSinkBuilder,
+) -> Result<CaptureSinkBuilder, crate::settings::ConfigLoadError> {
+    let (Some(_), Some(builder)) = (
+        sink.get_config(SinkConfigKey::Renditions),
+        config.notifier_builder(),
+    ) else {
+        return Ok(sink);
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::settings::ConfigLoadError(format!("no runtime for the check: {e}")))?;
+    let notifier = runtime.block_on(async {
+        builder
+            .journal(EventLog::new(Arc::new(InMemory::new())))
+            .build()
+    });
+    let notifier = notifier.map_err(|e| config.explain(e))?;
+    Ok(sink.notifier(notifier))
 }

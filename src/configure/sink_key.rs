@@ -70,6 +70,14 @@ super::config_keys! {
         CaptureTags = "object.capture_tags", "capture_tags", "true";
         /// `object.public_urls`: the base URL keys are appended to.
         PublicUrls = "object.public_urls", "public_urls", "https://cdn.example.com/";
+        /// `renditions.list`: the renditions made of every stored capture
+        /// (the `renditions` feature), separated by commas: presets
+        /// (`thumb`, `card`) or `name=WIDTHxHEIGHT[:fit][:format][:qQUALITY]`.
+        Renditions = "renditions.list", "renditions", "thumb, og=1200x630:fold:jpg:q82";
+        /// `renditions.memory_budget`, a size.
+        RenditionMemoryBudget = "renditions.memory_budget", "rendition_limits(memory_budget)", "96 MiB";
+        /// `renditions.threads`, a count.
+        RenditionThreads = "renditions.threads", "rendition_limits(threads)", "3";
         /// `hooks.authorize`: your app's URL, asked by an
         /// `notify::HttpAuthorizer` before each
         /// capture is stored (the `notify` feature); with `hooks.secret`.

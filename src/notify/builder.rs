@@ -187,6 +187,7 @@ impl NotifierBuilder {
             tasks: TaskTracker::new(),
             heartbeat: std::sync::Mutex::new(None),
             quiet: CancellationToken::new(),
+            renditions: std::sync::OnceLock::new(),
         });
         let worker = delivery::run(Arc::clone(&shared), jobs);
         shared.tasks.spawn_on(worker, &runtime);

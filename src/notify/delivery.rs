@@ -61,6 +61,8 @@ pub(super) struct Shared {
     pub(super) heartbeat: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
     /// Cancelled once the deliveries have ended: the heartbeat stops.
     pub(super) quiet: CancellationToken,
+    /// What makes the renditions an event owes, given by the sink.
+    pub(super) renditions: std::sync::OnceLock<Arc<dyn super::owed::Renditions>>,
 }
 
 impl Shared {
@@ -150,23 +152,27 @@ pub(super) async fn run(shared: Arc<Shared>, mut queue: mpsc::Receiver<Job>) {
 
 /// One event, from its first attempt to its end.
 async fn deliver(shared: Arc<Shared>, mut job: Job) {
-    let body = match serde_json::to_vec(&job.record.event) {
-        Ok(body) => Bytes::from(body),
-        Err(error) => {
-            // Not reachable with these types; counted rather than lost.
-            tracing::warn!(id = %job.record.id(), %error, "notification could not be serialized; dropped");
-            shared.finish(job.record.id(), Fate::AfterRetries);
-            return;
-        }
-    };
     let fate = tokio::select! {
         biased;
         () = shared.abort.cancelled() => None,
-        fate = attempts(&shared, &mut job, &body) => Some(fate),
+        fate = settle_and_send(&shared, &mut job) => Some(fate),
     };
     match fate {
         Some(fate) => shared.finish(job.record.id(), fate),
         None => cut_off(&shared, &job),
+    }
+}
+
+/// Makes what the event owes, then attempts it.
+async fn settle_and_send(shared: &Shared, job: &mut Job) -> Fate {
+    super::owed::settle(shared, job).await;
+    match serde_json::to_vec(&job.record.event) {
+        Ok(body) => attempts(shared, job, &Bytes::from(body)).await,
+        Err(error) => {
+            // Not reachable with these types; counted rather than lost.
+            tracing::warn!(id = %job.record.id(), %error, "notification could not be serialized; dropped");
+            Fate::AfterRetries
+        }
     }
 }
 

@@ -65,6 +65,76 @@ pub struct EventData {
     pub status: Option<String>,
     /// When the callback arrived, RFC 3339 in UTC.
     pub received_at: String,
+    /// The capture's renditions, each done or failed, when the sink makes
+    /// renditions (stored captures only; the event is sent once every one
+    /// is done or has failed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renditions: Option<Vec<RenditionEntry>>,
+}
+
+/// One rendition of a capture, as an [`EventData`] lists it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RenditionEntry {
+    /// The rendition's name (`thumb`, `card`, …).
+    pub name: String,
+    /// `done` or `failed` (`pending` only in the journal, never sent).
+    pub state: String,
+    /// The rendition's object key, next to the capture's.
+    pub key: String,
+    /// Where to fetch it, when the sink gives URLs (done only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// Its format's extension: `webp`, `jpg` or `png`.
+    pub format: String,
+    /// Width in pixels (done only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    /// Height in pixels (done only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    /// Bytes stored (done only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<u64>,
+    /// Why it was not made (failed only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+impl RenditionEntry {
+    /// `pending`: owed, not made yet.
+    pub const PENDING: &'static str = "pending";
+    /// `done`: stored.
+    pub const DONE: &'static str = "done";
+    /// `failed`: not made; `reason` says why.
+    pub const FAILED: &'static str = "failed";
+
+    /// An entry owed for rendition `name`, to be stored at `key`.
+    pub fn pending(name: &str, key: &str, format: &str) -> Self {
+        Self {
+            name: name.to_owned(),
+            state: Self::PENDING.to_owned(),
+            key: key.to_owned(),
+            url: None,
+            format: format.to_owned(),
+            width: None,
+            height: None,
+            size: None,
+            reason: None,
+        }
+    }
+
+    /// This entry failed for `reason`.
+    pub fn failed(mut self, reason: impl Into<String>) -> Self {
+        self.state = Self::FAILED.to_owned();
+        self.reason = Some(reason.into());
+        self
+    }
+
+    /// Whether it is still owed.
+    pub fn is_pending(&self) -> bool {
+        self.state == Self::PENDING
+    }
 }
 
 impl Event {
@@ -83,6 +153,7 @@ impl Event {
             height: None,
             status: None,
             received_at: rfc3339(received_at),
+            renditions: None,
         };
         let kind = match outcome {
             Outcome::Stored(s) => {

@@ -18,6 +18,7 @@ mod delivery;
 mod endpoint;
 mod event;
 pub mod journal;
+pub(crate) mod owed;
 mod recovery;
 mod schedule;
 #[cfg(test)]
@@ -28,7 +29,7 @@ pub use authorizer::HttpAuthorizer;
 pub use builder::{MIN_LEASE, NotifierBuilder};
 pub use by_key::NotifierConfigKey;
 pub use counters::ShutdownReport;
-pub use event::{Event, EventData, MAX_STATUS_BYTES};
+pub use event::{Event, EventData, MAX_STATUS_BYTES, RenditionEntry};
 pub use journal::{EventLog, EventLogError, EventRecord, EventState};
 
 use counters::Fate;
@@ -98,7 +99,7 @@ impl Notifier {
         outcome: &Outcome,
         received_at: DateTime<Utc>,
     ) -> Result<String, EventLogError> {
-        let event = Event::from_outcome(outcome, received_at);
+        let event = self.event(outcome, received_at);
         let id = event.id.clone();
         let shared = &self.inner.shared;
         let Some(journal) = &shared.journal else {
@@ -138,7 +139,23 @@ impl Notifier {
     /// ([`ShutdownReport::dropped_queue_full`] or
     /// [`ShutdownReport::dropped_at_shutdown`]).
     pub fn notify(&self, outcome: &Outcome, received_at: DateTime<Utc>) -> bool {
-        self.send(Event::from_outcome(outcome, received_at))
+        self.send(self.event(outcome, received_at))
+    }
+
+    /// The event for `outcome`, naming the renditions it owes.
+    fn event(&self, outcome: &Outcome, received_at: DateTime<Utc>) -> Event {
+        let mut event = Event::from_outcome(outcome, received_at);
+        if let Some(renditions) = self.inner.shared.renditions.get() {
+            event.data.renditions = renditions.owed(outcome);
+        }
+        event
+    }
+
+    /// Has the renditions `owed` made with every event from now on; `false`
+    /// if another maker was given first.
+    #[cfg(feature = "renditions")]
+    pub(crate) fn attach_renditions(&self, owed: std::sync::Arc<dyn owed::Renditions>) -> bool {
+        self.inner.shared.renditions.set(owed).is_ok()
     }
 
     /// Queues `event`, made elsewhere, in memory only; the same as

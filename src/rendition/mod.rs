@@ -36,15 +36,17 @@
 use std::sync::Arc;
 
 use bytes::Bytes;
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 mod error;
 mod geometry;
+pub(crate) mod jobs;
 mod make;
 mod pixels;
 mod spec;
 #[cfg(test)]
 mod tests;
+mod text;
 
 pub use error::RenditionError;
 pub use make::Rendered;
@@ -87,6 +89,10 @@ pub struct Renderer {
 
 const KIB: u64 = 1024;
 
+fn closed(_: tokio::sync::AcquireError) -> RenditionError {
+    RenditionError::Worker("the renderer was closed".into())
+}
+
 impl Renderer {
     /// A renderer with these limits.
     pub fn new(limits: RenditionLimits) -> Self {
@@ -124,10 +130,27 @@ impl Renderer {
     /// Makes every rendition of one capture from one decode. The outer error
     /// applies to all of them (the capture's format, size or budget, or a
     /// file that does not decode); the inner ones to each rendition. Waits
-    /// for room in the budget and a thread; `source` is dropped once
+    /// for a thread and room in the budget; `source` is dropped once
     /// decoded.
     pub async fn render(
         &self,
+        source: Bytes,
+        renditions: Arc<[Rendition]>,
+    ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
+        let slot = self.slot().await?;
+        self.render_in(slot, source, renditions).await
+    }
+
+    /// One of the `threads` places: a capture is fetched and rendered
+    /// holding one.
+    pub(crate) async fn slot(&self) -> Result<OwnedSemaphorePermit, RenditionError> {
+        self.threads.clone().acquire_owned().await.map_err(closed)
+    }
+
+    /// [`render`](Self::render) in a place already taken.
+    pub(crate) async fn render_in(
+        &self,
+        slot: OwnedSemaphorePermit,
         source: Bytes,
         renditions: Arc<[Rendition]>,
     ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
@@ -137,15 +160,14 @@ impl Renderer {
         if needed > budget || permits > u64::from(u32::MAX) {
             return Err(RenditionError::OverBudget { needed, budget });
         }
-        let closed = |_| RenditionError::Worker("the renderer was closed".into());
-        let _memory = self
+        let memory = self
             .memory
             .clone()
             .acquire_many_owned(permits as u32)
             .await
             .map_err(closed)?;
-        let _thread = self.threads.clone().acquire_owned().await.map_err(closed)?;
         let work = move || {
+            let _held = (slot, memory);
             let mut pixels = pixels::decode(&source, needed)?;
             drop(source);
             let premultiplied = make::premultiply(&mut pixels)?;

@@ -22,6 +22,8 @@ mod load;
 mod policy;
 mod properties;
 mod regressions;
+#[cfg(feature = "renditions")]
+mod renditions;
 mod s3;
 mod secrets;
 mod service;

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use super::CaptureSinkBuilder;
-use crate::configure::runtime::{per_callback, unverified_per_callback};
+use crate::configure::runtime::{Limits, per_callback, unverified_per_callback};
+use crate::{ConfigError, EarlyFile};
 
 impl CaptureSinkBuilder {
     /// Largest file accepted, in bytes; a larger one is answered 413 and
@@ -169,4 +170,45 @@ impl CaptureSinkBuilder {
         self.limits.max_draining = count;
         self
     }
+}
+
+/// Checks that each limit is usable and that the memory budget holds what
+/// one callback can need.
+pub(super) fn validate(l: &Limits, early_file: EarlyFile) -> Result<(), ConfigError> {
+    let invalid = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
+    let zero = [
+        ("max_file_size", l.max_file_size == 0),
+        ("max_text_field_size", l.max_text_field_size == 0),
+        ("part_size", l.part_size == 0),
+        ("max_parts_in_flight", l.max_parts_in_flight == 0),
+        ("idle_timeout", l.idle_timeout.is_zero()),
+        ("admission_timeout", l.admission_timeout.is_zero()),
+        ("verify_timeout", l.verify_timeout.is_zero()),
+    ];
+    if let Some((name, _)) = zero.iter().find(|(_, bad)| *bad) {
+        return invalid(name, "must be greater than zero");
+    }
+    if l.max_fields < 5 {
+        return invalid("max_fields", "must allow at least the five protocol fields");
+    }
+    let unverified = l.unverified_bytes(early_file);
+    if l.max_buffered_bytes < l.per_callback().saturating_add(unverified) {
+        return invalid(
+            "max_buffered_bytes",
+            concat!(
+                "must hold the unverified pool (max_unverified_bytes) and one verified callback: ",
+                per_callback!()
+            ),
+        );
+    }
+    if unverified < l.unverified_per_callback(early_file) {
+        return invalid(
+            "max_unverified_bytes",
+            concat!(
+                "must hold one callback before its secret, within max_buffered_bytes: ",
+                unverified_per_callback!()
+            ),
+        );
+    }
+    Ok(())
 }

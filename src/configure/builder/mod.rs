@@ -7,9 +7,7 @@ use object_store::ObjectStore;
 use object_store::path::Path;
 
 use crate::authorize::Gate;
-use crate::configure::runtime::{
-    Config, Limits, Secrets, in_memory, per_callback, unverified_per_callback,
-};
+use crate::configure::runtime::{Config, Limits, Secrets, in_memory};
 use crate::receive::budget::Budget;
 use crate::store::attributes::ObjectAttributes;
 use crate::store::link::Links;
@@ -23,6 +21,8 @@ mod app;
 mod by_key;
 mod limits;
 mod object;
+#[cfg(feature = "renditions")]
+mod renditions;
 
 /// Configures a [`CaptureSink`]; every setting is validated in
 /// [`build`](Self::build), and no setting depends on the order of the calls.
@@ -46,6 +46,8 @@ pub struct CaptureSinkBuilder {
     authorize_timeout: std::time::Duration,
     authorize_concurrency: usize,
     hooks: app::HttpHooks,
+    #[cfg(feature = "renditions")]
+    renditions: renditions::RenditionSettings,
     error: Option<ConfigError>,
 }
 
@@ -79,6 +81,8 @@ impl CaptureSinkBuilder {
             authorize_timeout: std::time::Duration::from_secs(5),
             authorize_concurrency: 64,
             hooks: app::HttpHooks::default(),
+            #[cfg(feature = "renditions")]
+            renditions: renditions::RenditionSettings::default(),
             error: None,
         }
     }
@@ -173,7 +177,7 @@ impl CaptureSinkBuilder {
         if self.secrets.is_empty() && self.resolver.is_none() && self.mint.is_none() {
             return Err(ConfigError::NoSecret);
         }
-        validate(&self.limits, self.early_file)?;
+        limits::validate(&self.limits, self.early_file)?;
         self.check_tags()?;
         if self.authorize_timeout.is_zero() {
             return Err(ConfigError::InvalidLimit {
@@ -209,6 +213,14 @@ impl CaptureSinkBuilder {
             attributes: Arc::new(self.attributes),
             tasks: tokio_util::task::TaskTracker::new(),
         };
+        #[cfg(feature = "renditions")]
+        (self.renditions).attach(
+            self.notifier.as_ref(),
+            &destination,
+            &self.links,
+            self.on_existing,
+            l,
+        )?;
         let authorize = authorizer.map(|authorizer| {
             Gate::new(
                 authorizer,
@@ -241,47 +253,6 @@ impl CaptureSinkBuilder {
     fn fail(&mut self, error: ConfigError) {
         self.error.get_or_insert(error);
     }
-}
-
-/// Checks that each limit is usable and that the memory budget holds what
-/// one callback can need.
-fn validate(l: &Limits, early_file: EarlyFile) -> Result<(), ConfigError> {
-    let invalid = |name, reason| Err(ConfigError::InvalidLimit { name, reason });
-    let zero = [
-        ("max_file_size", l.max_file_size == 0),
-        ("max_text_field_size", l.max_text_field_size == 0),
-        ("part_size", l.part_size == 0),
-        ("max_parts_in_flight", l.max_parts_in_flight == 0),
-        ("idle_timeout", l.idle_timeout.is_zero()),
-        ("admission_timeout", l.admission_timeout.is_zero()),
-        ("verify_timeout", l.verify_timeout.is_zero()),
-    ];
-    if let Some((name, _)) = zero.iter().find(|(_, bad)| *bad) {
-        return invalid(name, "must be greater than zero");
-    }
-    if l.max_fields < 5 {
-        return invalid("max_fields", "must allow at least the five protocol fields");
-    }
-    let unverified = l.unverified_bytes(early_file);
-    if l.max_buffered_bytes < l.per_callback().saturating_add(unverified) {
-        return invalid(
-            "max_buffered_bytes",
-            concat!(
-                "must hold the unverified pool (max_unverified_bytes) and one verified callback: ",
-                per_callback!()
-            ),
-        );
-    }
-    if unverified < l.unverified_per_callback(early_file) {
-        return invalid(
-            "max_unverified_bytes",
-            concat!(
-                "must hold one callback before its secret, within max_buffered_bytes: ",
-                unverified_per_callback!()
-            ),
-        );
-    }
-    Ok(())
 }
 
 impl fmt::Debug for CaptureSinkBuilder {

@@ -21,11 +21,12 @@ mod multipart;
 mod pending;
 mod target;
 
+pub(crate) use target::Target;
+
 pub(crate) use error::FinishError;
 
 use multipart::Multipart;
 use pending::Pending;
-use target::Target;
 
 /// What every upload of a sink shares: the store and how to write to it.
 #[derive(Clone)]

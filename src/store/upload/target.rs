@@ -11,7 +11,7 @@ use crate::store::attributes::Known;
 
 /// Where the object goes; kept apart from the upload state so that store
 /// calls borrow only this (`Sync`) part across their awaits.
-pub(super) struct Target {
+pub(crate) struct Target {
     pub(super) destination: Destination,
     pub(super) key: Path,
     pub(super) file: Identified,
@@ -22,7 +22,7 @@ pub(super) struct Target {
 }
 
 impl Target {
-    pub(super) fn new(
+    pub(crate) fn new(
         destination: &Destination,
         key: Path,
         file: Identified,
@@ -61,7 +61,7 @@ impl Target {
         d.store.put_multipart_opts(&self.key, opts).await
     }
 
-    pub(super) async fn put(
+    pub(crate) async fn put(
         &self,
         payload: PutPayload,
         mode: PutMode,

@@ -92,6 +92,28 @@ fn mistakes_are_errors_naming_the_key_with_exit_code_2() {
             vec![],
             "hooks.concurrency",
         ),
+        // A rendition that is no preset: the key, and what to write.
+        (
+            "[notify]\nurl = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n\n[renditions]\nlist = [\"thumbnail\"]\n",
+            vec![],
+            "`renditions.list`",
+        ),
+        (
+            "[notify]\nurl = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n\n[renditions]\nlist = [\"thumbnail\"]\n",
+            vec![],
+            "name=WIDTHxHEIGHT",
+        ),
+        // Renditions with no [notify]: the key, and the fix.
+        (
+            "[renditions]\nlist = [\"thumb\"]\n",
+            vec![],
+            "renditions.list",
+        ),
+        (
+            "[renditions]\nlist = [\"thumb\"]\n",
+            vec![],
+            "a [notify] section",
+        ),
     ] {
         let out = check_config(toml, &env);
         let stderr = String::from_utf8_lossy(&out.stderr);

@@ -18,6 +18,7 @@ mod logs;
 mod notify;
 mod operator;
 mod probes;
+mod renditions;
 mod shutdown;
 mod tls;
 

@@ -61,7 +61,7 @@ async fn real_events_match_the_documented_schema() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().to_str().unwrap().to_owned();
     let config = format!(
-        "[capture]\non_existing = \"keep_first\"\n\n[object]\nmetadata = true\npublic_urls = \"https://cdn.example.com/shots/\"\n\n[notify]\nurl = \"http://127.0.0.1:{port}/hooks/shotsink\"\nsecret = \"{WHSEC}\"\n"
+        "[capture]\non_existing = \"keep_first\"\n\n[object]\nmetadata = true\npublic_urls = \"https://cdn.example.com/shots/\"\n\n[notify]\nurl = \"http://127.0.0.1:{port}/hooks/shotsink\"\nsecret = \"{WHSEC}\"\n\n[renditions]\nlist = [\"thumb\", \"card\"]\n"
     );
     let env = [
         ("SHOTSINK_STORE", store.as_str()),
@@ -97,6 +97,13 @@ async fn real_events_match_the_documented_schema() {
     let types: BTreeSet<&str> = events.iter().filter_map(|e| e["type"].as_str()).collect();
     assert_eq!(types.len(), 3, "{events:?}");
     validate(&python, &events).unwrap_or_else(|complaint| panic!("{complaint}\n{events:#?}"));
+    // Renditions listed: done for the PNG, failed with a reason for the PDF.
+    let states: BTreeSet<&str> = events
+        .iter()
+        .flat_map(|e| e["data"]["renditions"].as_array().into_iter().flatten())
+        .filter_map(|r| r["state"].as_str())
+        .collect();
+    assert_eq!(states, BTreeSet::from(["done", "failed"]), "{events:#?}");
 
     let mut altered = events[0].clone();
     altered["data"]["sha256"] = "NOT-HEX".into();

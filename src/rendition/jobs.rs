@@ -1,0 +1,229 @@
+//! Renditions as the events' owed work: named pending when the capture's
+//! event is recorded, made when the event is delivered (the source read
+//! back from the store), each stored with one PUT next to the capture.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use object_store::path::Path;
+use object_store::{ObjectStoreExt, PutMode, PutPayload};
+
+use super::{Rendered, Renderer, Rendition, RenditionError, RenditionFormat};
+use crate::notify::owed::Renditions;
+use crate::notify::{EventData, RenditionEntry};
+use crate::prove::probe::{Dimensions, Identified};
+use crate::store::attributes::Known;
+use crate::store::link::Links;
+use crate::store::upload::{Destination, Target};
+use crate::{Format, OnExisting, Outcome};
+
+/// What the sink gives its notifier to make renditions with.
+pub(crate) struct Jobs {
+    pub(crate) renderer: Renderer,
+    pub(crate) renditions: Arc<[Rendition]>,
+    pub(crate) destination: Destination,
+    pub(crate) links: Option<Links>,
+    pub(crate) on_existing: OnExisting,
+}
+
+/// `a/b/<token>.png` → `a/b/<token>.<name>.<ext>`: next to the capture.
+pub(crate) fn rendition_key(capture_key: &str, name: &str, ext: &str) -> String {
+    let (dir, file) = match capture_key.rfind('/') {
+        Some(i) => capture_key.split_at(i + 1),
+        None => ("", capture_key),
+    };
+    let stem = match file.rfind('.') {
+        Some(i) if i > 0 => &file[..i],
+        _ => file,
+    };
+    format!("{dir}{stem}.{name}.{ext}")
+}
+
+fn stored_format(format: RenditionFormat) -> Format {
+    match format {
+        RenditionFormat::WebP => Format::Webp,
+        RenditionFormat::Jpeg => Format::Jpeg,
+        RenditionFormat::Png => Format::Png,
+    }
+}
+
+impl Renditions for Jobs {
+    fn owed(&self, outcome: &Outcome) -> Option<Vec<RenditionEntry>> {
+        let Outcome::Stored(capture) = outcome else {
+            return None;
+        };
+        let decodable = matches!(capture.format, Format::Png | Format::Jpeg | Format::Webp);
+        let key = capture.key.as_ref();
+        let entries = self.renditions.iter().map(|r| {
+            let ext = r.format.extension();
+            let entry = RenditionEntry::pending(&r.name, &rendition_key(key, &r.name, ext), ext);
+            match decodable {
+                true => entry,
+                false => entry.failed(
+                    RenditionError::Unsupported {
+                        format: capture.format.extension().to_uppercase(),
+                    }
+                    .to_string(),
+                ),
+            }
+        });
+        Some(entries.collect())
+    }
+
+    fn make<'a>(
+        &'a self,
+        data: &'a EventData,
+    ) -> Pin<Box<dyn Future<Output = Vec<RenditionEntry>> + Send + 'a>> {
+        Box::pin(self.make_all(data))
+    }
+}
+
+impl Jobs {
+    async fn make_all(&self, data: &EventData) -> Vec<RenditionEntry> {
+        let started = std::time::Instant::now();
+        let owed: Vec<String> = (data.renditions.iter().flatten())
+            .filter(|e| e.is_pending())
+            .map(|e| e.name.clone())
+            .collect();
+        let made = self.make_owed(data).await;
+        let now: Vec<&RenditionEntry> = made.iter().filter(|e| owed.contains(&e.name)).collect();
+        let failed: Vec<&&RenditionEntry> = now
+            .iter()
+            .filter(|e| e.state == RenditionEntry::FAILED)
+            .collect();
+        let done = now.len() - failed.len();
+        crate::metrics::renditions(done, failed.len(), started.elapsed());
+        let ms = started.elapsed().as_millis() as u64;
+        let token = data.token.as_deref();
+        match failed.first().and_then(|e| e.reason.as_deref()) {
+            // Formats with no decoder are expected: not a warning.
+            Some(reason) if !reason.starts_with("no renditions are made of") => {
+                tracing::warn!(
+                    token,
+                    done,
+                    failed = failed.len(),
+                    ms,
+                    reason,
+                    "renditions failed; the capture stays stored"
+                );
+            }
+            _ => tracing::debug!(token, done, failed = failed.len(), ms, "renditions made"),
+        }
+        made
+    }
+
+    async fn make_owed(&self, data: &EventData) -> Vec<RenditionEntry> {
+        let entries = data.renditions.clone().unwrap_or_default();
+        let owed: Vec<Rendition> = self
+            .renditions
+            .iter()
+            .filter(|r| entries.iter().any(|e| e.is_pending() && e.name == r.name))
+            .cloned()
+            .collect();
+        let made = match self.render(data, owed.clone().into()).await {
+            Ok(made) => made,
+            Err(error) => {
+                let reason = error.to_string();
+                let failed = entries.into_iter().map(|e| match e.is_pending() {
+                    true => e.failed(reason.clone()),
+                    false => e,
+                });
+                return failed.collect();
+            }
+        };
+        let mut out = Vec::with_capacity(entries.len());
+        for entry in entries {
+            if !entry.is_pending() {
+                out.push(entry);
+                continue;
+            }
+            let result = owed
+                .iter()
+                .position(|r| r.name == entry.name)
+                .and_then(|i| made.get(i));
+            out.push(match result {
+                Some(Ok(rendered)) => self.store(entry, rendered, data.token.as_deref()).await,
+                Some(Err(error)) => entry.failed(error.to_string()),
+                None => entry.failed("this rendition is no longer configured"),
+            });
+        }
+        out
+    }
+
+    /// Reads the capture back and makes `owed` of it, within the budget:
+    /// a capture larger than the budget is not even read.
+    async fn render(
+        &self,
+        data: &EventData,
+        owed: Arc<[Rendition]>,
+    ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
+        let budget = self.renderer.limits().memory_budget;
+        if let Some(size) = data.size.filter(|&size| size > budget) {
+            return Err(RenditionError::OverBudget {
+                needed: size,
+                budget,
+            });
+        }
+        let key = data.key.as_deref().unwrap_or_default();
+        let unreadable = |e: object_store::Error| {
+            RenditionError::Decode(format!("the capture could not be read back: {e}"))
+        };
+        let path = Path::parse(key).map_err(|e| RenditionError::Decode(e.to_string()))?;
+        let slot = self.renderer.slot().await?;
+        let source = self
+            .destination
+            .store
+            .get(&path)
+            .await
+            .map_err(unreadable)?;
+        let source = source.bytes().await.map_err(unreadable)?;
+        self.renderer.render_in(slot, source, owed).await
+    }
+
+    /// Stores one rendition with one PUT: visible whole or not at all.
+    async fn store(
+        &self,
+        entry: RenditionEntry,
+        rendered: &Rendered,
+        token: Option<&str>,
+    ) -> RenditionEntry {
+        let Ok(key) = Path::parse(&entry.key) else {
+            return entry.failed("the rendition's key is not a valid object key");
+        };
+        let file = Identified {
+            format: stored_format(rendered.format),
+            dims: Some(Dimensions {
+                width: rendered.width,
+                height: rendered.height,
+            }),
+        };
+        let target = Target::new(&self.destination, key.clone(), file, token);
+        let mode = match self.on_existing {
+            OnExisting::Overwrite => PutMode::Overwrite,
+            _ => PutMode::Create,
+        };
+        let size = rendered.bytes.len() as u64;
+        let known = Known { size, sha256: None };
+        let payload = PutPayload::from(rendered.bytes.clone());
+        match target.put(payload, mode, known).await {
+            // Kept first: made before, by this process or another.
+            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => {}
+            Err(error) => {
+                return entry.failed(format!("the rendition could not be stored: {error}"));
+            }
+        }
+        let url = match &self.links {
+            Some(links) => links.url(&key).await,
+            None => None,
+        };
+        RenditionEntry {
+            state: RenditionEntry::DONE.to_owned(),
+            url,
+            width: Some(rendered.width),
+            height: Some(rendered.height),
+            size: Some(size),
+            ..entry
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Renditions as the events' owed work, through the sink: every stored
+//! capture's event lists its renditions, made after the 200 and stored
+//! next to the capture; a format without a decoder, or a file that does not
+//! decode, is a failed rendition with its reason while the capture stays.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::HeaderMap;
+use axum::routing::post;
+use http::StatusCode;
+use object_store::path::Path;
+use object_store::{Attribute, GetOptions, ObjectStoreExt};
+use shotsink::notify::{EventLog, EventState, Notifier};
+use shotsink::rendition::Rendition;
+use shotsink::{CaptureSink, OnExisting};
+use tokio::sync::mpsc;
+use tower::ServiceExt;
+
+use crate::common::*;
+
+const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+
+/// An app that accepts every event, handing on each body.
+async fn app() -> (String, mpsc::UnboundedReceiver<serde_json::Value>) {
+    let (tx, rx) = mpsc::unbounded_channel();
+    let hook = move |_: HeaderMap, body: bytes::Bytes| {
+        let tx = tx.clone();
+        async move {
+            let _ = tx.send(serde_json::from_slice(&body).unwrap());
+            StatusCode::NO_CONTENT
+        }
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = Router::new().route("/hook", post(hook));
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    (format!("http://{addr}/hook"), rx)
+}
+
+struct Setup {
+    sink: CaptureSink,
+    store: std::sync::Arc<dyn object_store::ObjectStore>,
+    log: EventLog,
+    events: mpsc::UnboundedReceiver<serde_json::Value>,
+    _s3: S3Server,
+}
+
+async fn setup() -> Setup {
+    let s3 = S3Server::start().await;
+    let store = s3.store();
+    let (url, events) = app().await;
+    let log = EventLog::new(store.clone());
+    let notifier = Notifier::builder(&url, WHSEC)
+        .journal(log.clone())
+        .build()
+        .unwrap();
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .on_existing(OnExisting::KeepFirst)
+        .cache_control("public, max-age=600")
+        .notifier(notifier)
+        .renditions([Rendition::thumb(), Rendition::card()])
+        .build()
+        .unwrap();
+    Setup {
+        sink,
+        store,
+        log,
+        events,
+        _s3: s3,
+    }
+}
+
+async fn send(sink: &CaptureSink, token: &str, format: &str, file: bytes::Bytes) {
+    let answer = sink
+        .service()
+        .oneshot(request(&callback(token, format, file)))
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.status(),
+        StatusCode::OK,
+        "{}",
+        body_text(answer).await
+    );
+}
+
+async fn next(events: &mut mpsc::UnboundedReceiver<serde_json::Value>) -> serde_json::Value {
+    tokio::time::timeout(Duration::from_secs(30), events.recv())
+        .await
+        .expect("an event within 30 s")
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_stored_capture_s_event_lists_its_renditions_stored_next_to_it() {
+    let mut s = setup().await;
+    for (token, format, file) in [
+        ("RendPng", "png", "capture.png"),
+        ("RendJpg", "jpg", "capture.jpg"),
+        ("RendWebp", "webp", "capture.webp"),
+    ] {
+        send(&s.sink, token, format, fixture(file)).await;
+        let event = next(&mut s.events).await;
+        let data = &event["data"];
+        assert_eq!(data["token"], token);
+        let capture = key_today(token, format).to_string();
+        assert_eq!(data["key"], capture.as_str());
+        let stem = capture.rsplit_once('.').unwrap().0;
+        let renditions = data["renditions"].as_array().expect("renditions listed");
+        let expected = [("thumb", "webp", 320, 200), ("card", "jpg", 1200, 630)];
+        assert_eq!(renditions.len(), expected.len(), "{event}");
+        for (entry, (name, ext, w, h)) in renditions.iter().zip(expected) {
+            assert_eq!(entry["name"], name);
+            assert_eq!(entry["state"], "done", "{entry}");
+            let key = format!("{stem}.{name}.{ext}");
+            assert_eq!(entry["key"], key.as_str());
+            assert_eq!(
+                (entry["width"].as_u64(), entry["height"].as_u64()),
+                (Some(w), Some(h))
+            );
+            let got = s
+                .store
+                .get_opts(&Path::from(key.as_str()), GetOptions::default())
+                .await
+                .unwrap();
+            let content_type = got.attributes.get(&Attribute::ContentType).cloned();
+            let cache = got.attributes.get(&Attribute::CacheControl).cloned();
+            let bytes = got.bytes().await.unwrap();
+            assert_eq!(entry["size"].as_u64(), Some(bytes.len() as u64));
+            let image = image::load_from_memory(&bytes).unwrap();
+            assert_eq!((image.width(), image.height()), (w as u32, h as u32));
+            let expected_type = if ext == "webp" {
+                "image/webp"
+            } else {
+                "image/jpeg"
+            };
+            assert_eq!(content_type.as_deref(), Some(expected_type));
+            assert_eq!(cache.as_deref(), Some("public, max-age=600"));
+        }
+    }
+    // Delivered: nothing left owed in the journal.
+    let left = s.log.list(EventState::Pending, None, 10).await.unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rendition_that_cannot_be_made_is_reported_and_the_capture_stays() {
+    let mut s = setup().await;
+    // AVIF and PDF: no decoder here; the reason says so.
+    for (token, format, file, named) in [
+        ("RendAvif", "avif", "capture.avif", "AVIF"),
+        ("RendPdf", "pdf", "capture.pdf", "PDF"),
+    ] {
+        send(&s.sink, token, format, fixture(file)).await;
+        let event = next(&mut s.events).await;
+        for entry in event["data"]["renditions"].as_array().unwrap() {
+            assert_eq!(entry["state"], "failed", "{entry}");
+            let reason = entry["reason"].as_str().unwrap();
+            assert!(reason.contains(named), "{reason}");
+            let key = Path::from(entry["key"].as_str().unwrap());
+            assert!(s.store.head(&key).await.is_err(), "{key} was stored");
+        }
+        assert!(s.store.head(&key_today(token, format)).await.is_ok());
+    }
+    // A PNG whose header proves its type but whose pixels are garbage.
+    let mut broken = fixture("capture.png").to_vec();
+    let middle = broken.len() / 2;
+    for b in &mut broken[middle..middle + 4096] {
+        *b = !*b;
+    }
+    send(&s.sink, "RendBroken", "png", broken.into()).await;
+    let event = next(&mut s.events).await;
+    for entry in event["data"]["renditions"].as_array().unwrap() {
+        assert_eq!(entry["state"], "failed", "{entry}");
+        let reason = entry["reason"].as_str().unwrap();
+        assert!(reason.contains("could not be decoded"), "{reason}");
+    }
+    assert!(s.store.head(&key_today("RendBroken", "png")).await.is_ok());
+}
+
+#[tokio::test]
+async fn renditions_need_a_notifier_with_a_journal() {
+    let store = std::sync::Arc::new(object_store::memory::InMemory::new());
+    let error = CaptureSink::builder(store)
+        .secret(SECRET)
+        .renditions([Rendition::thumb()])
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("notifier with a journal"), "{error}");
+    let store = std::sync::Arc::new(object_store::memory::InMemory::new());
+    let error = CaptureSink::builder(store)
+        .secret(SECRET)
+        .renditions([Rendition::thumb(), Rendition::new("thumb")])
+        .build()
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("two renditions have this name"), "{error}");
+}
