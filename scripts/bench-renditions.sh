@@ -8,15 +8,17 @@
 # Lanczos3, lossy WebP at quality 75 (libwebp's default effort, 4).
 # Reports ms per rendition (one process, after one warm-up for ours; ten
 # files in one vipsthumbnail process; Pillow in one interpreter), the peak
-# memory of a process making one rendition, and the SSIM of ours and
-# Pillow's against vipsthumbnail's (dssim-core).
+# memory of a process making one rendition, the SSIM of ours and
+# Pillow's against vipsthumbnail's (dssim-core), and what reading a
+# capture back from the S3 server costs beside making its renditions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 reps=${1:-10}
 command -v vipsthumbnail >/dev/null || apt-get install -y libvips-tools >/dev/null
 python3 -c 'import PIL' 2>/dev/null || pip install -q pillow
-cargo build --release -p shotsink-bench-tools --bin render >/dev/null 2>&1
+cargo build --release -p shotsink-bench-tools --bin render --bin s3-server >/dev/null 2>&1
 render=$PWD/target/release/render
+s3_server=$PWD/target/release/s3-server
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 cd "$work"
 export VIPS_CONCURRENCY=1
@@ -59,4 +61,14 @@ from PIL import Image
 im = Image.open('$f.png'); im.thumbnail((320, 1 << 20), Image.LANCZOS); im.save('one-pil.webp', quality=75)"
   "$render" ssim "vips-$f.webp" "ours-$f.webp" | sed 's/^/  shotsink /'
   "$render" ssim "vips-$f.webp" "pil-$f.webp" | sed 's/^/  Pillow /'
+done
+echo; echo "## reading the capture back (s3-server on loopback, s3s-fs in a temporary directory)"
+mkdir s3
+"$s3_server" "$PWD/s3" 127.0.0.1:9000 >/dev/null 2>&1 & s3=$!
+trap 'kill "$s3" 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/9000) 2>/dev/null && break; sleep 0.1; done
+export AWS_ENDPOINT=http://127.0.0.1:9000 AWS_ALLOW_HTTP=true AWS_REGION=us-east-1 \
+  AWS_ACCESS_KEY_ID=shotsink AWS_SECRET_ACCESS_KEY=shotsink-secret
+for f in "$fixture" hd.png full.png; do
+  "$render" readback "$f" --store s3://captures --reps "$reps"
 done

@@ -83,15 +83,19 @@ pub(crate) fn drain_skipped() {
 }
 
 /// A capture's renditions made: how many done and failed, and how long
-/// reading the capture back and making them all took.
+/// reading the capture back and making them all took, waits included
+/// (`None` for those failed at once, a format with no decoder).
 #[cfg(feature = "renditions")]
-pub(crate) fn renditions(done: usize, failed: usize, elapsed: Duration) {
+pub(crate) fn renditions(done: usize, failed: usize, elapsed: Option<Duration>) {
     #[cfg(feature = "metrics")]
     {
         metrics::counter!("shotsink_renditions_total", "state" => "done").increment(done as u64);
         metrics::counter!("shotsink_renditions_total", "state" => "failed")
             .increment(failed as u64);
-        metrics::histogram!("shotsink_rendition_duration_seconds").record(elapsed.as_secs_f64());
+        if let Some(elapsed) = elapsed {
+            metrics::histogram!("shotsink_rendition_duration_seconds")
+                .record(elapsed.as_secs_f64());
+        }
     }
     #[cfg(not(feature = "metrics"))]
     let _ = (done, failed, elapsed);

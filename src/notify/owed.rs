@@ -25,6 +25,18 @@ pub(crate) trait Renditions: Send + Sync + 'static {
     ) -> Pin<Box<dyn Future<Output = Vec<RenditionEntry>> + Send + 'a>>;
 }
 
+/// The maker, waiting a little for it: a record taken over at start-up
+/// may be delivered before the sink has given its notifier the maker.
+async fn maker(shared: &Shared) -> Option<&std::sync::Arc<dyn Renditions>> {
+    for _ in 0..100 {
+        if let Some(maker) = shared.renditions.get() {
+            return Some(maker);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    shared.renditions.get()
+}
+
 /// Makes what `job`'s event owes, then writes the record back, so that a
 /// crash after this point does not make them again.
 pub(super) async fn settle(shared: &Shared, job: &mut Job) {
@@ -35,13 +47,13 @@ pub(super) async fn settle(shared: &Shared, job: &mut Job) {
     if !entries.iter().any(RenditionEntry::is_pending) {
         return;
     }
-    let made = match shared.renditions.get() {
+    let made = match maker(shared).await {
         Some(renditions) => renditions.make(data).await,
         None => entries
             .iter()
             .map(|e| match e.is_pending() {
                 true => e.clone().failed(
-                    "renditions are not configured in the process that delivered this event",
+                    "renditions are not configured in the process that delivered this event (none was given within 10 s)",
                 ),
                 false => e.clone(),
             })

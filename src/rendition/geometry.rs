@@ -50,6 +50,21 @@ pub(crate) fn plan(src: (u32, u32), rendition: &Rendition) -> Plan {
     }
 }
 
+/// The part of the source that output rows `first..first + rows` are made
+/// from (left, top, width, height), kept within the source: a band's top
+/// and height computed in floating point can land a step past its edge,
+/// which the resizer refuses.
+pub(crate) fn band(plan: &Plan, src: (u32, u32), first: u32, rows: u32) -> (f64, f64, f64, f64) {
+    let (left, top, width, height) = plan.crop;
+    let (sw, sh) = (f64::from(src.0), f64::from(src.1));
+    let scale = height / f64::from(plan.out.1);
+    let bottom = (top + height).min(sh);
+    let band_top = f64::from(first).mul_add(scale, top).min(bottom);
+    let band_bottom = f64::from(first + rows).mul_add(scale, top).min(bottom);
+    let left = left.clamp(0.0, sw);
+    (left, band_top, width.min(sw - left), band_bottom - band_top)
+}
+
 fn at_least_one(x: f64) -> u32 {
     // Sizes are at most 16,384 times a source side that fits in u32.
     (x.round() as u32).max(1)
@@ -83,6 +98,36 @@ mod tests {
         assert!((p.crop.0 - (4000.0 - 1000.0 * 1200.0 / 630.0) / 2.0).abs() < 1e-9);
         // Smaller than the card: cut at the aspect, not enlarged.
         assert_eq!(plan((600, 2000), &card).out, (600, 315));
+    }
+
+    #[test]
+    fn every_band_stays_within_the_source() {
+        // Found by review: 1920 x 2024 and 1920 x 225 thumbnails, and cover
+        // crops, put a band's bottom one floating-point step past the edge.
+        let renditions = [
+            Rendition::thumb(),
+            Rendition::card(),
+            Rendition::new("sq").width(400).height(400).fit(Fit::Cover),
+            Rendition::new("t").height(333),
+        ];
+        for w in [390, 1280, 1366, 1440, 1920, 2561] {
+            for h in (200..4000).step_by(7).chain([2024, 225, 59_999, 60_000]) {
+                for r in &renditions {
+                    let p = plan((w, h), r);
+                    for first in (0..p.out.1).step_by(128) {
+                        let rows = 128.min(p.out.1 - first);
+                        let (left, top, width, height) = band(&p, (w, h), first, rows);
+                        assert!(left >= 0.0 && top >= 0.0 && width > 0.0 && height > 0.0);
+                        assert!(left + width <= f64::from(w), "{w}x{h} {}", r.name);
+                        assert!(
+                            top + height <= f64::from(h),
+                            "{w}x{h} {} band {first}",
+                            r.name
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use object_store::path::Path;
 use object_store::{ObjectStoreExt, PutMode, PutPayload};
+use tokio::sync::OwnedSemaphorePermit;
 
 use super::{Rendered, Renderer, Rendition, RenditionError, RenditionFormat};
 use crate::notify::owed::Renditions;
@@ -40,6 +41,22 @@ pub(crate) fn rendition_key(capture_key: &str, name: &str, ext: &str) -> String 
     format!("{dir}{stem}.{name}.{ext}")
 }
 
+/// Whether `entry` was owed for `rendition` as configured now: same name,
+/// same format (the key's extension).
+fn same(entry: &RenditionEntry, rendition: &Rendition) -> bool {
+    entry.name == rendition.name && entry.format == rendition.format.extension()
+}
+
+/// Every pending entry failed for `error`.
+fn fail_pending(entries: Vec<RenditionEntry>, error: &RenditionError) -> Vec<RenditionEntry> {
+    let reason = error.to_string();
+    let failed = entries.into_iter().map(|e| match e.is_pending() {
+        true => e.failed(reason.clone()),
+        false => e,
+    });
+    failed.collect()
+}
+
 fn stored_format(format: RenditionFormat) -> Format {
     match format {
         RenditionFormat::WebP => Format::Webp,
@@ -54,6 +71,9 @@ impl Renditions for Jobs {
             return None;
         };
         let decodable = matches!(capture.format, Format::Png | Format::Jpeg | Format::Webp);
+        if !decodable {
+            crate::metrics::renditions(0, self.renditions.len(), None);
+        }
         let key = capture.key.as_ref();
         let entries = self.renditions.iter().map(|r| {
             let ext = r.format.extension();
@@ -86,6 +106,11 @@ impl Jobs {
             .filter(|e| e.is_pending())
             .map(|e| e.name.clone())
             .collect();
+        tracing::debug!(
+            token = data.token.as_deref(),
+            owed = owed.len(),
+            "making renditions"
+        );
         let made = self.make_owed(data).await;
         let now: Vec<&RenditionEntry> = made.iter().filter(|e| owed.contains(&e.name)).collect();
         let failed: Vec<&&RenditionEntry> = now
@@ -93,7 +118,7 @@ impl Jobs {
             .filter(|e| e.state == RenditionEntry::FAILED)
             .collect();
         let done = now.len() - failed.len();
-        crate::metrics::renditions(done, failed.len(), started.elapsed());
+        crate::metrics::renditions(done, failed.len(), Some(started.elapsed()));
         let ms = started.elapsed().as_millis() as u64;
         let token = data.token.as_deref();
         match failed.first().and_then(|e| e.reason.as_deref()) {
@@ -118,19 +143,18 @@ impl Jobs {
         let owed: Vec<Rendition> = self
             .renditions
             .iter()
-            .filter(|r| entries.iter().any(|e| e.is_pending() && e.name == r.name))
+            .filter(|r| entries.iter().any(|e| e.is_pending() && same(e, r)))
             .cloned()
             .collect();
-        let made = match self.render(data, owed.clone().into()).await {
+        // Held until every rendition is stored: at most `threads` captures'
+        // renditions are in hand at once.
+        let slot = match self.renderer.slot().await {
+            Ok(slot) => Arc::new(slot),
+            Err(error) => return fail_pending(entries, &error),
+        };
+        let made = match self.render(data, owed.clone().into(), slot.clone()).await {
             Ok(made) => made,
-            Err(error) => {
-                let reason = error.to_string();
-                let failed = entries.into_iter().map(|e| match e.is_pending() {
-                    true => e.failed(reason.clone()),
-                    false => e,
-                });
-                return failed.collect();
-            }
+            Err(error) => return fail_pending(entries, &error),
         };
         let mut out = Vec::with_capacity(entries.len());
         for entry in entries {
@@ -140,37 +164,40 @@ impl Jobs {
             }
             let result = owed
                 .iter()
-                .position(|r| r.name == entry.name)
+                .position(|r| same(&entry, r))
                 .and_then(|i| made.get(i));
             out.push(match result {
                 Some(Ok(rendered)) => self.store(entry, rendered, data.token.as_deref()).await,
                 Some(Err(error)) => entry.failed(error.to_string()),
-                None => entry.failed("this rendition is no longer configured"),
+                None => entry.failed(
+                    "this rendition is no longer configured as it was when the capture was stored (name and format)",
+                ),
             });
         }
+        drop(slot);
         out
     }
 
     /// Reads the capture back and makes `owed` of it, within the budget:
-    /// a capture larger than the budget is not even read.
+    /// admitted from the event's dimensions before it is read (a capture
+    /// larger than the whole budget is not even read), corrected from the
+    /// header once read.
     async fn render(
         &self,
         data: &EventData,
         owed: Arc<[Rendition]>,
+        slot: Arc<OwnedSemaphorePermit>,
     ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
-        let budget = self.renderer.limits().memory_budget;
-        if let Some(size) = data.size.filter(|&size| size > budget) {
-            return Err(RenditionError::OverBudget {
-                needed: size,
-                budget,
-            });
-        }
-        let key = data.key.as_deref().unwrap_or_default();
+        let unknown = || RenditionError::Decode("the capture's size is not in its event".into());
+        let (w, h) = data.width.zip(data.height).ok_or_else(unknown)?;
+        let size = data.size.ok_or_else(unknown)?;
+        let estimate = Renderer::estimate((w, h), size, &owed);
+        let admitted = self.renderer.admit(estimate).await?;
         let unreadable = |e: object_store::Error| {
             RenditionError::Decode(format!("the capture could not be read back: {e}"))
         };
+        let key = data.key.as_deref().unwrap_or_default();
         let path = Path::parse(key).map_err(|e| RenditionError::Decode(e.to_string()))?;
-        let slot = self.renderer.slot().await?;
         let source = self
             .destination
             .store
@@ -178,7 +205,15 @@ impl Jobs {
             .await
             .map_err(unreadable)?;
         let source = source.bytes().await.map_err(unreadable)?;
-        self.renderer.render_in(slot, source, owed).await
+        if source.len() as u64 != size {
+            return Err(RenditionError::Decode(format!(
+                "the capture changed since its event: {} bytes stored, {size} announced",
+                source.len()
+            )));
+        }
+        self.renderer
+            .render_in(slot, Some(admitted), source, owed)
+            .await
     }
 
     /// Stores one rendition with one PUT: visible whole or not at all.
@@ -206,13 +241,18 @@ impl Jobs {
         let size = rendered.bytes.len() as u64;
         let known = Known { size, sha256: None };
         let payload = PutPayload::from(rendered.bytes.clone());
-        match target.put(payload, mode, known).await {
-            // Kept first: made before, by this process or another.
-            Ok(_) | Err(object_store::Error::AlreadyExists { .. }) => {}
+        let (width, height, size) = match target.put(payload, mode, known).await {
+            Ok(_) => (rendered.width, rendered.height, size),
+            // Kept first: made before (by this process or another, maybe
+            // with other settings); the event says what is stored.
+            Err(object_store::Error::AlreadyExists { .. }) => match self.existing(&key).await {
+                Ok(found) => found,
+                Err(reason) => return entry.failed(reason),
+            },
             Err(error) => {
                 return entry.failed(format!("the rendition could not be stored: {error}"));
             }
-        }
+        };
         let url = match &self.links {
             Some(links) => links.url(&key).await,
             None => None,
@@ -220,10 +260,28 @@ impl Jobs {
         RenditionEntry {
             state: RenditionEntry::DONE.to_owned(),
             url,
-            width: Some(rendered.width),
-            height: Some(rendered.height),
+            width: Some(width),
+            height: Some(height),
             size: Some(size),
             ..entry
         }
+    }
+
+    /// The width, height and size of a rendition already stored at `key`.
+    async fn existing(&self, key: &Path) -> Result<(u32, u32, u64), String> {
+        let kept = "an object is already stored at this key and kept (the overwrite policy)";
+        let found = self.destination.store.get(key).await;
+        let bytes = match found {
+            Ok(found) => found.bytes().await,
+            Err(e) => Err(e),
+        }
+        .map_err(|e| format!("{kept}, but could not be read: {e}"))?;
+        let not_image = |_| format!("{kept}, and it is not an image");
+        let (width, height) = image::ImageReader::new(std::io::Cursor::new(&bytes))
+            .with_guessed_format()
+            .map_err(|e| not_image(e.to_string()))?
+            .into_dimensions()
+            .map_err(|e| not_image(e.to_string()))?;
+        Ok((width, height, bytes.len() as u64))
     }
 }

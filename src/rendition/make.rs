@@ -8,7 +8,7 @@ use image::ExtendedColorType;
 use image::ImageEncoder;
 
 use super::error::RenditionError;
-use super::geometry::{Plan, plan};
+use super::geometry::{band, plan};
 use super::pixels::Pixels;
 use super::spec::{Rendition, RenditionFormat};
 
@@ -40,10 +40,12 @@ pub(crate) fn working_bytes(src: (u32, u32), channels: u8, rendition: &Rendition
     let p = plan(src, rendition);
     let c = u64::from(channels);
     let (ow, oh) = (u64::from(p.out.0), u64::from(p.out.1));
-    let scale = (p.crop.3 / p.out.1 as f64).max(1.0);
+    let scale = (p.crop.3 / f64::from(p.out.1)).max(1.0);
     let band_rows = ((f64::from(BAND) + 6.0) * scale).ceil() as u64 + 2;
-    let intermediate = (ow * band_rows).max(p.crop.2.ceil() as u64 * u64::from(BAND)) * c;
-    intermediate + 2 * ow * oh * c
+    let intermediate = (ow.saturating_mul(band_rows))
+        .max((p.crop.2.ceil() as u64).saturating_mul(u64::from(BAND)))
+        .saturating_mul(c);
+    intermediate.saturating_add(ow.saturating_mul(oh).saturating_mul(2 * c))
 }
 
 /// Premultiplies the source's alpha in place once, for every rendition,
@@ -77,28 +79,30 @@ pub(crate) fn make(
     } else {
         PixelType::U8x3
     };
-    let Plan { crop, out } = plan((pixels.width, pixels.height), rendition);
+    let src_size = (pixels.width, pixels.height);
+    let planned = plan(src_size, rendition);
+    let out = planned.out;
     let src = ImageRef::new(pixels.width, pixels.height, &pixels.data, pixel_type)
         .map_err(|e| fail(&e))?;
     let mut dst = Image::new(out.0, out.1, pixel_type);
     // In bands of output rows: the resizer's intermediate image then holds a
     // band's source rows, not the whole height. Its filter reads source rows
     // beyond a band's edges (up to the image's own), so bands join exactly.
-    let scale = crop.3 / f64::from(out.1);
     let row_bytes = out.0 as usize * pixel_type.size();
     let mut resizer = Resizer::new();
     for first in (0..out.1).step_by(BAND as usize) {
         let rows = BAND.min(out.1 - first);
-        let band =
-            &mut dst.buffer_mut()[first as usize * row_bytes..(first + rows) as usize * row_bytes];
-        let mut band = Image::from_slice_u8(out.0, rows, band, pixel_type).map_err(|e| fail(&e))?;
-        let top = f64::from(first).mul_add(scale, crop.1);
+        let (left, top, width, height) = band(&planned, src_size, first, rows);
         let options = ResizeOptions::new()
             .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
-            .crop(crop.0, top, crop.2, f64::from(rows) * scale)
+            .crop(left, top, width, height)
             .use_alpha(false);
+        let span = first as usize * row_bytes..(first + rows) as usize * row_bytes;
+        let mut rows_out =
+            Image::from_slice_u8(out.0, rows, &mut dst.buffer_mut()[span], pixel_type)
+                .map_err(|e| fail(&e))?;
         resizer
-            .resize(&src, &mut band, &options)
+            .resize(&src, &mut rows_out, &options)
             .map_err(|e| fail(&e))?;
     }
     if premultiplied {

@@ -82,12 +82,15 @@ impl Default for RenditionLimits {
 #[derive(Debug, Clone)]
 pub struct Renderer {
     limits: RenditionLimits,
-    /// The memory budget, one permit per KiB.
+    /// The memory budget, one permit per KiB (`total_kib` of them).
     memory: Arc<Semaphore>,
+    total_kib: u64,
     threads: Arc<Semaphore>,
 }
 
 const KIB: u64 = 1024;
+/// The most permits one acquire takes, and tokio's bound on a semaphore.
+const MAX_KIB: u64 = u32::MAX as u64;
 
 fn closed(_: tokio::sync::AcquireError) -> RenditionError {
     RenditionError::Worker("the renderer was closed".into())
@@ -96,9 +99,10 @@ fn closed(_: tokio::sync::AcquireError) -> RenditionError {
 impl Renderer {
     /// A renderer with these limits.
     pub fn new(limits: RenditionLimits) -> Self {
-        let kib = (limits.memory_budget / KIB).min(Semaphore::MAX_PERMITS as u64) as usize;
+        let kib = (limits.memory_budget / KIB).min(MAX_KIB) as usize;
         Self {
             limits,
+            total_kib: kib as u64,
             memory: Arc::new(Semaphore::new(kib)),
             threads: Arc::new(Semaphore::new(limits.threads.clamp(1, 1024))),
         }
@@ -116,15 +120,54 @@ impl Renderer {
         source: &[u8],
         renditions: &[Rendition],
     ) -> Result<u64, RenditionError> {
-        let header = pixels::header(source, self.limits.max_pixels)?;
+        // The header is hostile input: a decoder's panic is a failure.
+        let max_pixels = self.limits.max_pixels;
+        let read = std::panic::catch_unwind(|| pixels::header(source, max_pixels));
+        let header =
+            read.map_err(|_| RenditionError::Decode("the header made the decoder fail".into()))??;
         let size = (header.width, header.height);
         let working = renditions
             .iter()
             .map(|r| make::working_bytes(size, header.channels, r))
             .max()
             .unwrap_or(0);
-        let decoding = source.len() as u64 + header.decoded + header.converted;
-        Ok(decoding.max(header.pixels_bytes() + working))
+        let decoding = (source.len() as u64)
+            .saturating_add(header.decoded)
+            .saturating_add(header.converted)
+            .saturating_add(header.overhead);
+        Ok(decoding.max(header.pixels_bytes().saturating_add(working)))
+    }
+
+    /// What a capture of `size` (width, height) and `file` bytes may need
+    /// before it is read, assuming 8-bit RGBA and a decoder's copy of the
+    /// file; corrected from the header once read.
+    pub(crate) fn estimate(size: (u32, u32), file: u64, renditions: &[Rendition]) -> u64 {
+        let pixels = (u64::from(size.0) * u64::from(size.1)).saturating_mul(4);
+        let working = renditions
+            .iter()
+            .map(|r| make::working_bytes(size, 4, r))
+            .max()
+            .unwrap_or(0);
+        file.saturating_mul(2)
+            .saturating_add(pixels)
+            .max(pixels.saturating_add(working))
+    }
+
+    /// Takes `needed` bytes from the budget, waiting for room; refused at
+    /// once when the whole budget is smaller.
+    pub(crate) async fn admit(&self, needed: u64) -> Result<OwnedSemaphorePermit, RenditionError> {
+        let permits = needed.div_ceil(KIB);
+        if permits > self.total_kib {
+            let budget = self.limits.memory_budget;
+            return Err(RenditionError::OverBudget { needed, budget });
+        }
+        // At most `total_kib`, which fits in u32.
+        let permits = u32::try_from(permits).unwrap_or(u32::MAX);
+        self.memory
+            .clone()
+            .acquire_many_owned(permits)
+            .await
+            .map_err(closed)
     }
 
     /// Makes every rendition of one capture from one decode. The outer error
@@ -137,35 +180,41 @@ impl Renderer {
         source: Bytes,
         renditions: Arc<[Rendition]>,
     ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
-        let slot = self.slot().await?;
-        self.render_in(slot, source, renditions).await
+        let slot = Arc::new(self.slot().await?);
+        self.render_in(slot, None, source, renditions).await
     }
 
-    /// One of the `threads` places: a capture is fetched and rendered
-    /// holding one.
+    /// One of the `threads` places: a capture is read back, rendered and
+    /// its renditions stored holding one (the blocking task holds it too,
+    /// so a dropped caller does not free it before the work ends).
     pub(crate) async fn slot(&self) -> Result<OwnedSemaphorePermit, RenditionError> {
         self.threads.clone().acquire_owned().await.map_err(closed)
     }
 
-    /// [`render`](Self::render) in a place already taken.
+    /// [`render`](Self::render) in a place already taken, with the bytes
+    /// already admitted for it, if any (corrected to the header's figure).
     pub(crate) async fn render_in(
         &self,
-        slot: OwnedSemaphorePermit,
+        slot: Arc<OwnedSemaphorePermit>,
+        admitted: Option<OwnedSemaphorePermit>,
         source: Bytes,
         renditions: Arc<[Rendition]>,
     ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
         let needed = self.peak_bytes(&source, &renditions)?;
-        let budget = self.limits.memory_budget;
-        let permits = needed.div_ceil(KIB);
-        if needed > budget || permits > u64::from(u32::MAX) {
-            return Err(RenditionError::OverBudget { needed, budget });
-        }
-        let memory = self
-            .memory
-            .clone()
-            .acquire_many_owned(permits as u32)
-            .await
-            .map_err(closed)?;
+        let permits = usize::try_from(needed.div_ceil(KIB)).unwrap_or(usize::MAX);
+        let memory = match admitted {
+            Some(mut held) if held.num_permits() >= permits => {
+                // Give back what the estimate took beyond the figure.
+                drop(held.split(held.num_permits() - permits));
+                held
+            }
+            // Too little: let go before waiting for the whole, so that no
+            // two captures each hold part and wait for the rest.
+            held => {
+                drop(held);
+                self.admit(needed).await?
+            }
+        };
         let work = move || {
             let _held = (slot, memory);
             let mut pixels = pixels::decode(&source, needed)?;

@@ -18,6 +18,9 @@ pub(crate) struct Header {
     pub(crate) decoded: u64,
     /// Bytes of the 8-bit copy when the source is not 8-bit RGB or RGBA.
     pub(crate) converted: u64,
+    /// What the decoder holds beside its output: a JPEG's copy of the file
+    /// and a progressive JPEG's coefficients, a lossless WebP's scratch.
+    pub(crate) overhead: u64,
 }
 
 impl Header {
@@ -67,9 +70,10 @@ pub(crate) fn header(source: &[u8], max_pixels: u64) -> Result<Header, Rendition
         });
     }
     let color = decoder.color_type();
+    let overhead = decoder_overhead(source, width, height);
     let channels = if color.has_alpha() { 4 } else { 3 };
     let decoded = decoder.total_bytes();
-    let used = u64::from(width) * u64::from(height) * channels;
+    let used = (u64::from(width) * u64::from(height)).saturating_mul(channels);
     let converted = if matches!(color, ColorType::Rgb8 | ColorType::Rgba8) {
         0
     } else {
@@ -81,7 +85,59 @@ pub(crate) fn header(source: &[u8], max_pixels: u64) -> Result<Header, Rendition
         channels: channels as u8,
         decoded,
         converted,
+        overhead,
     })
+}
+
+/// Bytes a decoder holds beside the pixels it writes (read in `image`
+/// 0.25's decoders: zune-jpeg copies the file and, for a progressive JPEG,
+/// keeps every coefficient at 2 bytes a sample; image-webp decodes a
+/// lossless image through 4 bytes a pixel of scratch).
+fn decoder_overhead(source: &[u8], width: u32, height: u32) -> u64 {
+    let pixels = u64::from(width) * u64::from(height);
+    match image::guess_format(source) {
+        Ok(ImageFormat::Jpeg) => {
+            let progressive = jpeg_progressive(source);
+            source.len() as u64
+                + if progressive {
+                    pixels.saturating_mul(8)
+                } else {
+                    0
+                }
+        }
+        Ok(ImageFormat::WebP) => {
+            let head = &source[..source.len().min(4096)];
+            let lossless = head.windows(4).any(|w| w == b"VP8L");
+            if lossless {
+                pixels.saturating_mul(4)
+            } else {
+                0
+            }
+        }
+        _ => 0,
+    }
+}
+
+/// Whether a JPEG's frame header is a progressive one (SOF2, SOF6, SOF10,
+/// SOF14), walking the segments before it.
+fn jpeg_progressive(source: &[u8]) -> bool {
+    let mut at = 2;
+    while at + 4 <= source.len() {
+        if source[at] != 0xFF {
+            return false;
+        }
+        let marker = source[at + 1];
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        if matches!(marker, 0xC0..=0xCF) && !matches!(marker, 0xC4 | 0xC8 | 0xCC) {
+            return matches!(marker, 0xC2 | 0xC6 | 0xCA | 0xCE);
+        }
+        let length = usize::from(u16::from_be_bytes([source[at + 2], source[at + 3]]));
+        at += 2 + length;
+    }
+    false
 }
 
 /// Decoded pixels, 8-bit RGB or RGBA, rows packed.

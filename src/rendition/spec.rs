@@ -148,7 +148,8 @@ impl Rendition {
     }
 
     /// Checks the settings: a name of letters, digits, `-` and `_` (1 to 32),
-    /// a quality of 1 to 100, sizes above zero and at most 16,384, both
+    /// a quality of 1 to 100, sizes above zero and at most 16,383 (WebP's
+    /// largest), both
     /// sizes for `Cover` and `Fold`. The message names what to fix.
     pub fn check(&self) -> Result<(), String> {
         let name_ok = (1..=32).contains(&self.name.len())
@@ -169,9 +170,9 @@ impl Rendition {
             ));
         }
         for (what, size) in [("width", self.width), ("height", self.height)] {
-            if matches!(size, Some(s) if s == 0 || s > 16_384) {
+            if matches!(size, Some(s) if s == 0 || s > 16_383) {
                 return Err(format!(
-                    "rendition {}: {what} {} is outside 1 to 16384 pixels",
+                    "rendition {}: {what} {} is outside 1 to 16383 pixels",
                     self.name,
                     size.unwrap_or(0)
                 ));

@@ -265,3 +265,22 @@ fn bands_join_exactly() {
         .unwrap();
     assert!(most <= 1, "banded and whole differ by {most}");
 }
+
+#[test]
+fn awkward_sizes_make_every_rendition() {
+    // Found by review: heights whose bands end a floating-point step past
+    // the source's edge (1920 x 2024, 1920 x 225), and a cover crop.
+    for (w, h) in [(1920, 2024), (1920, 225), (1366, 3001), (401, 77)] {
+        let pixels = pixels::Pixels {
+            width: w,
+            height: h,
+            alpha: false,
+            data: vec![128; (w * h * 3) as usize],
+        };
+        let square = Rendition::new("sq").width(400).height(400).fit(Fit::Cover);
+        for rendition in [Rendition::thumb(), Rendition::card(), square] {
+            make::make(&pixels, false, &rendition)
+                .unwrap_or_else(|e| panic!("{w}x{h} {}: {e}", rendition.name()));
+        }
+    }
+}

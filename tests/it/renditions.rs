@@ -47,6 +47,10 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
+    setup_with(OnExisting::KeepFirst).await
+}
+
+async fn setup_with(policy: OnExisting) -> Setup {
     let s3 = S3Server::start().await;
     let store = s3.store();
     let (url, events) = app().await;
@@ -57,7 +61,7 @@ async fn setup() -> Setup {
         .unwrap();
     let sink = CaptureSink::builder(store.clone())
         .secret(SECRET)
-        .on_existing(OnExisting::KeepFirst)
+        .on_existing(policy)
         .cache_control("public, max-age=600")
         .notifier(notifier)
         .renditions([Rendition::thumb(), Rendition::card()])
@@ -198,4 +202,38 @@ async fn renditions_need_a_notifier_with_a_journal() {
         .unwrap_err()
         .to_string();
     assert!(error.contains("two renditions have this name"), "{error}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renditions_follow_the_overwrite_policy_and_the_event_says_what_is_stored() {
+    // A rendition already stored at the key: a 10 x 10 PNG.
+    let mut earlier = Vec::new();
+    image::RgbImage::new(10, 10)
+        .write_to(
+            &mut std::io::Cursor::new(&mut earlier),
+            image::ImageFormat::Png,
+        )
+        .unwrap();
+    for (policy, kept) in [
+        (OnExisting::KeepFirst, true),
+        (OnExisting::Overwrite, false),
+    ] {
+        let mut s = setup_with(policy).await;
+        let capture = key_today("Policy", "png").to_string();
+        let thumb = format!("{}.thumb.webp", capture.rsplit_once('.').unwrap().0);
+        let thumb = Path::from(thumb.as_str());
+        s.store.put(&thumb, earlier.clone().into()).await.unwrap();
+        send(&s.sink, "Policy", "png", fixture("capture.png")).await;
+        let event = next(&mut s.events).await;
+        let entry = &event["data"]["renditions"][0];
+        assert_eq!(entry["state"], "done", "{event}");
+        let now = s.store.get(&thumb).await.unwrap().bytes().await.unwrap();
+        assert_eq!(entry["size"].as_u64(), Some(now.len() as u64), "{policy:?}");
+        let (w, h) = if kept { (10, 10) } else { (320, 200) };
+        assert_eq!(
+            (entry["width"].as_u64(), entry["height"].as_u64()),
+            (Some(w), Some(h))
+        );
+        assert_eq!(kept, now[..] == earlier[..], "{policy:?}");
+    }
 }

@@ -38,8 +38,9 @@ impl CaptureSinkBuilder {
     }
 
     /// What renditions may spend: their own memory budget and threads
-    /// (default: 256 MiB, one thread per core). `max_pixels` is the sink's
-    /// own unless set here.
+    /// (default: 256 MiB, one thread per core), and the most pixels a
+    /// capture may have to be decoded (without this call, the sink's own
+    /// `max_pixels`; with it, the limits' own).
     pub fn rendition_limits(mut self, limits: RenditionLimits) -> Self {
         self.renditions.memory_budget = Some(limits.memory_budget);
         self.renditions.threads = Some(limits.threads);

@@ -5,6 +5,8 @@
 //! render time <file> [--reps N] [--out F]   ms per 320 px WebP thumbnail (q75)
 //! render peak <file>                        peak RSS added by one rendition
 //! render ssim <a> <b>                       SSIM of b against a (RGB)
+//! render readback <file> --store URL         ms to read a capture back
+//! render sheet <capture> <out.png>           the capture, its thumb and card
 //! ```
 
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
+use shotsink::object_store::ObjectStoreExt;
 use shotsink::rendition::{Renderer, Rendition, RenditionLimits};
 
 #[derive(Parser)]
@@ -36,6 +39,20 @@ enum Command {
     Peak { file: String },
     /// SSIM of `b` against `a`, both decoded to RGB (1 is identical).
     Ssim { a: String, b: String },
+    /// What reading a capture back from a store costs, beside making its
+    /// renditions: puts `file` once, then times `reps` GETs and `reps`
+    /// renditions (`thumb` and `card`) of it.
+    Readback {
+        file: String,
+        /// The store (`s3://bucket`, with the `AWS_*` variables).
+        #[arg(long)]
+        store: String,
+        #[arg(long, default_value_t = 50)]
+        reps: u32,
+    },
+    /// A picture of `capture` beside its `thumb` (full size) and `card`
+    /// (half size), the capture at half size, on a light background.
+    Sheet { capture: String, out: String },
 }
 
 fn status_kib(field: &str) -> u64 {
@@ -71,6 +88,68 @@ fn rgb(path: &str) -> (Vec<rgb::RGB8>, usize, usize) {
         .map(|p| rgb::RGB8::new(p[0], p[1], p[2]))
         .collect();
     (pixels, w, h)
+}
+
+async fn readback(file: &str, store: &str, reps: u32) {
+    let store = shotsink::store_from_url(store, Vec::<(String, String)>::new()).expect("store");
+    let source = Bytes::from(std::fs::read(file).expect("read"));
+    let key = shotsink::object_store::path::Path::from("readback/capture.png");
+    store.put(&key, source.clone().into()).await.expect("put");
+    let started = Instant::now();
+    for _ in 0..reps {
+        let got = store
+            .get(&key)
+            .await
+            .expect("get")
+            .bytes()
+            .await
+            .expect("body");
+        assert_eq!(got.len(), source.len());
+    }
+    let get_ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(reps);
+    let renderer = renderer();
+    let both: Arc<[Rendition]> = vec![Rendition::thumb(), Rendition::card()].into();
+    let started = Instant::now();
+    for _ in 0..reps {
+        renderer
+            .render(source.clone(), both.clone())
+            .await
+            .expect("renders");
+    }
+    let render_ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(reps);
+    println!(
+        "{file} ({} bytes): GET {get_ms:.2} ms, thumb + card {render_ms:.1} ms per capture; the read-back is {:.1} % of the work",
+        source.len(),
+        100.0 * get_ms / (get_ms + render_ms)
+    );
+}
+
+async fn sheet(capture: &str, out: &str) {
+    use image::imageops::{FilterType, overlay, resize};
+    let source = Bytes::from(std::fs::read(capture).expect("read"));
+    let both: Arc<[Rendition]> = vec![Rendition::thumb(), Rendition::card()].into();
+    let made = renderer()
+        .render(source.clone(), both)
+        .await
+        .expect("renders");
+    let decode = |b: &[u8]| image::load_from_memory(b).expect("decodes").to_rgba8();
+    let original = decode(&source);
+    let half =
+        |i: &image::RgbaImage| resize(i, i.width() / 2, i.height() / 2, FilterType::Lanczos3);
+    let original = half(&original);
+    let thumb = decode(&made[0].as_ref().expect("thumb").bytes);
+    let card = half(&decode(&made[1].as_ref().expect("card").bytes));
+    let gap = 24;
+    let width = gap * 4 + original.width() + thumb.width() + card.width();
+    let height = gap * 2 + original.height().max(card.height());
+    let mut canvas = image::RgbaImage::from_pixel(width, height, image::Rgba([236, 239, 243, 255]));
+    let mut x = i64::from(gap);
+    for part in [&original, &thumb, &card] {
+        overlay(&mut canvas, part, x, i64::from(gap));
+        x += i64::from(part.width() + gap);
+    }
+    canvas.save(out).expect("write the picture");
+    println!("{out}: {width} x {height}");
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -114,6 +193,8 @@ async fn main() {
                 status_kib("VmHWM:") as f64 / 1024.0
             );
         }
+        Command::Readback { file, store, reps } => readback(&file, &store, reps).await,
+        Command::Sheet { capture, out } => sheet(&capture, &out).await,
         Command::Ssim { a, b } => {
             let ((pa, wa, ha), (pb, wb, hb)) = (rgb(&a), rgb(&b));
             assert_eq!((wa, ha), (wb, hb), "{a} and {b} differ in size");

@@ -74,6 +74,21 @@ async fn send(server: &Server, token: &str, file: Bytes) {
     assert_eq!(answer.status(), 200, "{}", server.log_text());
 }
 
+/// The names of every file under `dir`.
+fn walk_names(dir: &std::path::Path) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(at) = stack.pop() {
+        for entry in std::fs::read_dir(&at).into_iter().flatten().flatten() {
+            match entry.path().is_dir() {
+                true => stack.push(entry.path()),
+                false => found.push(entry.file_name().to_string_lossy().into_owned()),
+            }
+        }
+    }
+    found
+}
+
 /// The journal's pending records under `dir`, as text.
 fn pending_records(dir: &std::path::Path) -> Vec<String> {
     let mut found = Vec::new();
@@ -149,12 +164,24 @@ async fn assert_made(dir: &std::path::Path, event: &serde_json::Value) {
     }
 }
 
-/// Sends one full page to `first` and kills it soon after the 200, while
-/// its renditions are owed: the record still says pending.
+/// Sends one full page to `first` and kills it once it has begun making
+/// the renditions (its debug line), before it finished (the record still
+/// says pending, and no rendition was stored).
 async fn kill_mid_rendition(first: &mut Server, dir: &std::path::Path, token: &str) {
     send(first, token, full_page()).await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    let until = Instant::now() + Duration::from_secs(20);
+    while !first.log_text().contains("making renditions") {
+        assert!(Instant::now() < until, "never began: {}", first.log_text());
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
     tokio::task::block_in_place(|| first.kill());
+    let stored = walk_names(dir);
+    assert!(
+        !stored
+            .iter()
+            .any(|n| n.contains(".thumb.") || n.contains(".card.")),
+        "a rendition was stored before the kill: {stored:?}"
+    );
     let records = pending_records(dir);
     assert!(
         records
@@ -174,6 +201,7 @@ async fn renditions_owed_at_a_kill_9_are_made_by_the_next_process() {
     let env = [
         ("SHOTSINK_STORE", store.as_str()),
         ("SHOTSINK_SECRET", SECRET),
+        ("RUST_LOG", "info,shotsink=debug"),
     ];
     let mut first = Server::start(&config(port), &env);
     kill_mid_rendition(&mut first, dir.path(), "KilledMidRendition").await;
@@ -200,6 +228,7 @@ async fn a_killed_replica_s_renditions_are_made_by_the_other() {
     let env = [
         ("SHOTSINK_STORE", store.as_str()),
         ("SHOTSINK_SECRET", SECRET),
+        ("RUST_LOG", "info,shotsink=debug"),
     ];
     let mut first = Server::start(&config(port), &env);
     let second = Server::start(&config(port), &env);
