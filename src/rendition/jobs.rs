@@ -47,6 +47,9 @@ fn same(entry: &RenditionEntry, rendition: &Rendition) -> bool {
     entry.name == rendition.name && entry.format == rendition.format.extension()
 }
 
+/// Each owed rendition, made or failed.
+type Made = Vec<Result<Rendered, RenditionError>>;
+
 /// Every pending entry failed for `error`.
 fn fail_pending(entries: Vec<RenditionEntry>, error: &RenditionError) -> Vec<RenditionEntry> {
     let reason = error.to_string();
@@ -146,13 +149,7 @@ impl Jobs {
             .filter(|r| entries.iter().any(|e| e.is_pending() && same(e, r)))
             .cloned()
             .collect();
-        // Held until every rendition is stored: at most `threads` captures'
-        // renditions are in hand at once.
-        let slot = match self.renderer.slot().await {
-            Ok(slot) => Arc::new(slot),
-            Err(error) => return fail_pending(entries, &error),
-        };
-        let made = match self.render(data, owed.clone().into(), slot.clone()).await {
+        let (made, slot) = match self.render(data, owed.clone().into()).await {
             Ok(made) => made,
             Err(error) => return fail_pending(entries, &error),
         };
@@ -182,12 +179,13 @@ impl Jobs {
     /// admitted from the event's dimensions before it is read (a capture
     /// larger than the whole budget is not even read), corrected from the
     /// header once read.
+    /// Returns the renditions and the thread's place, held until every one
+    /// is stored: at most `threads` captures' renditions are in hand at once.
     async fn render(
         &self,
         data: &EventData,
         owed: Arc<[Rendition]>,
-        slot: Arc<OwnedSemaphorePermit>,
-    ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
+    ) -> Result<(Made, Arc<OwnedSemaphorePermit>), RenditionError> {
         let unknown = || RenditionError::Decode("the capture's size is not in its event".into());
         let (w, h) = data.width.zip(data.height).ok_or_else(unknown)?;
         let size = data.size.ok_or_else(unknown)?;
@@ -211,9 +209,13 @@ impl Jobs {
                 source.len()
             )));
         }
-        self.renderer
-            .render_in(slot, Some(admitted), source, owed)
-            .await
+        let renderer = &self.renderer;
+        let (memory, needed) = renderer.admitted(Some(admitted), &source, &owed).await?;
+        let slot = Arc::new(renderer.slot().await?);
+        let made = renderer
+            .run(slot.clone(), memory, needed, source, owed)
+            .await?;
+        Ok((made, slot))
     }
 
     /// Stores one rendition with one PUT: visible whole or not at all.

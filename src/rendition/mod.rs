@@ -173,48 +173,62 @@ impl Renderer {
     /// Makes every rendition of one capture from one decode. The outer error
     /// applies to all of them (the capture's format, size or budget, or a
     /// file that does not decode); the inner ones to each rendition. Waits
-    /// for a thread and room in the budget; `source` is dropped once
+    /// for room in the budget, then for a thread; `source` is dropped once
     /// decoded.
     pub async fn render(
         &self,
         source: Bytes,
         renditions: Arc<[Rendition]>,
     ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
+        let (memory, needed) = self.admitted(None, &source, &renditions).await?;
         let slot = Arc::new(self.slot().await?);
-        self.render_in(slot, None, source, renditions).await
+        self.run(slot, memory, needed, source, renditions).await
     }
 
-    /// One of the `threads` places: a capture is read back, rendered and
-    /// its renditions stored holding one (the blocking task holds it too,
-    /// so a dropped caller does not free it before the work ends).
-    pub(crate) async fn slot(&self) -> Result<OwnedSemaphorePermit, RenditionError> {
-        self.threads.clone().acquire_owned().await.map_err(closed)
-    }
-
-    /// [`render`](Self::render) in a place already taken, with the bytes
-    /// already admitted for it, if any (corrected to the header's figure).
-    pub(crate) async fn render_in(
+    /// The bytes `source` needs, from its header, taken from the budget:
+    /// what `held` already has (the excess given back), or, when it has
+    /// too little, the whole taken again after letting go of it, so that no
+    /// two captures each hold part and wait for the rest. Memory is always
+    /// taken before a thread's place, never while holding one.
+    pub(crate) async fn admitted(
         &self,
-        slot: Arc<OwnedSemaphorePermit>,
-        admitted: Option<OwnedSemaphorePermit>,
-        source: Bytes,
-        renditions: Arc<[Rendition]>,
-    ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
-        let needed = self.peak_bytes(&source, &renditions)?;
+        held: Option<OwnedSemaphorePermit>,
+        source: &[u8],
+        renditions: &[Rendition],
+    ) -> Result<(OwnedSemaphorePermit, u64), RenditionError> {
+        let needed = self.peak_bytes(source, renditions)?;
         let permits = usize::try_from(needed.div_ceil(KIB)).unwrap_or(usize::MAX);
-        let memory = match admitted {
+        let memory = match held {
             Some(mut held) if held.num_permits() >= permits => {
-                // Give back what the estimate took beyond the figure.
                 drop(held.split(held.num_permits() - permits));
                 held
             }
-            // Too little: let go before waiting for the whole, so that no
-            // two captures each hold part and wait for the rest.
             held => {
                 drop(held);
                 self.admit(needed).await?
             }
         };
+        Ok((memory, needed))
+    }
+
+    /// One of the `threads` places, taken once the memory is: a capture is
+    /// rendered and its renditions stored holding one (the blocking task
+    /// holds it too, so a dropped caller does not free it before the work
+    /// ends).
+    pub(crate) async fn slot(&self) -> Result<OwnedSemaphorePermit, RenditionError> {
+        self.threads.clone().acquire_owned().await.map_err(closed)
+    }
+
+    /// Decodes and renders on a blocking thread, holding the place and the
+    /// memory until the work ends.
+    pub(crate) async fn run(
+        &self,
+        slot: Arc<OwnedSemaphorePermit>,
+        memory: OwnedSemaphorePermit,
+        needed: u64,
+        source: Bytes,
+        renditions: Arc<[Rendition]>,
+    ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
         let work = move || {
             let _held = (slot, memory);
             let mut pixels = pixels::decode(&source, needed)?;
