@@ -12,6 +12,9 @@ pub(crate) struct Plan {
     pub(crate) out: (u32, u32),
 }
 
+/// The largest side a rendition has (WebP's limit).
+const MAX_SIDE: f64 = 16_383.0;
+
 pub(crate) fn plan(src: (u32, u32), rendition: &Rendition) -> Plan {
     let (sw, sh) = (f64::from(src.0), f64::from(src.1));
     match (rendition.fit, rendition.width, rendition.height) {
@@ -22,10 +25,11 @@ pub(crate) fn plan(src: (u32, u32), rendition: &Rendition) -> Plan {
             } else {
                 (sw, sw / aspect)
             };
-            let left = (sw - cw) / 2.0;
+            // Rounding can put an exact fit a step past zero: clamped.
+            let left = ((sw - cw) / 2.0).max(0.0);
             let top = match rendition.fit {
                 Fit::Fold => 0.0,
-                _ => (sh - ch) / 2.0,
+                _ => ((sh - ch) / 2.0).max(0.0),
             };
             let out = if cw >= f64::from(w) {
                 (w, h)
@@ -38,9 +42,12 @@ pub(crate) fn plan(src: (u32, u32), rendition: &Rendition) -> Plan {
             }
         }
         (_, w, h) => {
+            // Never past 16,383 pixels a side (WebP's largest), whatever
+            // the side left free.
             let scale = [w.map(|w| f64::from(w) / sw), h.map(|h| f64::from(h) / sh)]
                 .into_iter()
                 .flatten()
+                .chain([MAX_SIDE / sw, MAX_SIDE / sh])
                 .fold(1.0_f64, f64::min);
             Plan {
                 crop: (0.0, 0.0, sw, sh),
@@ -81,6 +88,9 @@ mod tests {
         assert_eq!(plan((1920, 8000), &thumb).out, (320, 1333));
         assert_eq!(plan((1920, 1080), &thumb).out, (320, 180));
         assert_eq!(plan((200, 100), &thumb).out, (200, 100));
+        // A tall mobile page: its thumbnail stays within WebP's 16,383.
+        let out = plan((390, 20_000), &thumb).out;
+        assert!(out.1 <= 16_383 && out.0 <= 320, "{out:?}");
         let boxed = Rendition::new("b").width(400).height(300);
         assert_eq!(plan((1920, 8000), &boxed).out, (72, 300));
         assert_eq!(plan((4000, 10), &boxed).out, (400, 1));

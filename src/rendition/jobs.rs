@@ -149,6 +149,13 @@ impl Jobs {
             .filter(|r| entries.iter().any(|e| e.is_pending() && same(e, r)))
             .cloned()
             .collect();
+        if owed.is_empty() {
+            // Every pending entry's configuration changed: nothing to read.
+            let changed = RenditionError::Encode(
+                "this rendition is no longer configured as it was when the capture was stored (name and format)".into(),
+            );
+            return fail_pending(entries, &changed);
+        }
         let (made, slot) = match self.render(data, owed.clone().into()).await {
             Ok(made) => made,
             Err(error) => return fail_pending(entries, &error),
@@ -189,7 +196,20 @@ impl Jobs {
         let unknown = || RenditionError::Decode("the capture's size is not in its event".into());
         let (w, h) = data.width.zip(data.height).ok_or_else(unknown)?;
         let size = data.size.ok_or_else(unknown)?;
-        let estimate = Renderer::estimate((w, h), size, &owed);
+        // Refused before the read only when even 3 bytes a pixel and the
+        // file exceed the budget; the estimate is capped at the budget, and
+        // the header's figure decides once read.
+        let budget = self.renderer.limits().memory_budget;
+        let least = (u64::from(w) * u64::from(h))
+            .saturating_mul(3)
+            .saturating_add(size);
+        if least > budget {
+            return Err(RenditionError::OverBudget {
+                needed: least,
+                budget,
+            });
+        }
+        let estimate = Renderer::estimate((w, h), size, &owed).min(budget);
         let admitted = self.renderer.admit(estimate).await?;
         let unreadable = |e: object_store::Error| {
             RenditionError::Decode(format!("the capture could not be read back: {e}"))
@@ -202,13 +222,15 @@ impl Jobs {
             .get(&path)
             .await
             .map_err(unreadable)?;
-        let source = source.bytes().await.map_err(unreadable)?;
-        if source.len() as u64 != size {
+        // Checked before the body is read: a larger object (replaced since)
+        // is never held beyond what was admitted.
+        if source.meta.size != size {
             return Err(RenditionError::Decode(format!(
                 "the capture changed since its event: {} bytes stored, {size} announced",
-                source.len()
+                source.meta.size
             )));
         }
+        let source = source.bytes().await.map_err(unreadable)?;
         let renderer = &self.renderer;
         let (memory, needed) = renderer.admitted(Some(admitted), &source, &owed).await?;
         let slot = Arc::new(renderer.slot().await?);
@@ -269,21 +291,27 @@ impl Jobs {
         }
     }
 
-    /// The width, height and size of a rendition already stored at `key`.
+    /// The width, height and size of a rendition already stored at `key`:
+    /// its size from a HEAD, its dimensions from its first 64 KiB.
     async fn existing(&self, key: &Path) -> Result<(u32, u32, u64), String> {
         let kept = "an object is already stored at this key and kept (the overwrite policy)";
-        let found = self.destination.store.get(key).await;
-        let bytes = match found {
-            Ok(found) => found.bytes().await,
-            Err(e) => Err(e),
+        let unreadable = |e: object_store::Error| format!("{kept}, but could not be read: {e}");
+        let store = &self.destination.store;
+        let size = store.head(key).await.map_err(unreadable)?.size;
+        let head = store
+            .get_range(key, 0..size.min(64 * 1024))
+            .await
+            .map_err(unreadable)?;
+        let dims = std::panic::catch_unwind(|| {
+            image::ImageReader::new(std::io::Cursor::new(&head))
+                .with_guessed_format()
+                .ok()?
+                .into_dimensions()
+                .ok()
+        });
+        match dims {
+            Ok(Some((width, height))) => Ok((width, height, size)),
+            _ => Err(format!("{kept}, and it is not an image")),
         }
-        .map_err(|e| format!("{kept}, but could not be read: {e}"))?;
-        let not_image = |_| format!("{kept}, and it is not an image");
-        let (width, height) = image::ImageReader::new(std::io::Cursor::new(&bytes))
-            .with_guessed_format()
-            .map_err(|e| not_image(e.to_string()))?
-            .into_dimensions()
-            .map_err(|e| not_image(e.to_string()))?;
-        Ok((width, height, bytes.len() as u64))
     }
 }

@@ -180,6 +180,9 @@ impl Renderer {
         source: Bytes,
         renditions: Arc<[Rendition]>,
     ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
+        for rendition in renditions.iter() {
+            rendition.check().map_err(RenditionError::Encode)?;
+        }
         let (memory, needed) = self.admitted(None, &source, &renditions).await?;
         let slot = Arc::new(self.slot().await?);
         self.run(slot, memory, needed, source, renditions).await
