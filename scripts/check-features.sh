@@ -6,7 +6,7 @@
 # against every dependency's. CI runs it; so can you.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for features in "" aws gcp azure actix client metrics notify renditions test-util; do
+for features in "" aws gcp azure actix client metrics notify renditions renditions-avif test-util; do
   echo "== cargo clippy -p shotsink --no-default-features --features '$features'"
   cargo clippy --locked --quiet -p shotsink --lib --no-default-features --features "$features" -- -D warnings
 done

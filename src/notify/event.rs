@@ -85,7 +85,7 @@ pub struct RenditionEntry {
     /// Where to fetch it, when the sink gives URLs (done only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,
-    /// Its format's extension: `webp`, `jpg` or `png`.
+    /// Its format's extension: `webp`, `jpg`, `png` or `avif`.
     pub format: String,
     /// Width in pixels (done only).
     #[serde(default, skip_serializing_if = "Option::is_none")]

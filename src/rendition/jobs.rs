@@ -65,6 +65,7 @@ fn stored_format(format: RenditionFormat) -> Format {
         RenditionFormat::WebP => Format::Webp,
         RenditionFormat::Jpeg => Format::Jpeg,
         RenditionFormat::Png => Format::Png,
+        RenditionFormat::Avif => Format::Avif,
     }
 }
 

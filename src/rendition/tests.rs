@@ -284,3 +284,20 @@ fn awkward_sizes_make_every_rendition() {
         }
     }
 }
+
+#[tokio::test]
+async fn avif_renditions_with_the_feature_and_a_reason_without() {
+    let avif = Rendition::new("a").width(160).format(RenditionFormat::Avif);
+    let made = one(fixture("capture.png"), avif).await;
+    if cfg!(feature = "renditions-avif") {
+        let made = made.unwrap();
+        assert_eq!(image::guess_format(&made.bytes).unwrap(), ImageFormat::Avif);
+        // No AVIF decoder here: the size from the header's `ispe` box.
+        let size = imagesize::blob_size(&made.bytes).unwrap();
+        assert_eq!((size.width, size.height), (160, 100));
+        assert_eq!((made.width, made.height), (160, 100));
+    } else {
+        let error = made.unwrap_err().to_string();
+        assert!(error.contains("renditions-avif"), "{error}");
+    }
+}

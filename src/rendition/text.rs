@@ -13,11 +13,12 @@ const FITS: [(&str, Fit); 3] = [
     ("cover", Fit::Cover),
     ("fold", Fit::Fold),
 ];
-const FORMATS: [(&str, RenditionFormat); 4] = [
+const FORMATS: [(&str, RenditionFormat); 5] = [
     ("webp", RenditionFormat::WebP),
     ("jpg", RenditionFormat::Jpeg),
     ("jpeg", RenditionFormat::Jpeg),
     ("png", RenditionFormat::Png),
+    ("avif", RenditionFormat::Avif),
 ];
 
 impl FromStr for Rendition {
@@ -58,7 +59,7 @@ impl FromStr for Rendition {
                 rendition.quality = q;
             } else {
                 return Err(format!(
-                    "`{part}` in `{text}`: expected a fit (contain, cover, fold), a format (webp, jpg, png) or a quality (q80)"
+                    "`{part}` in `{text}`: expected a fit (contain, cover, fold), a format (webp, jpg, png, avif) or a quality (q80)"
                 ));
             }
         }

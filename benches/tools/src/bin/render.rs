@@ -15,7 +15,7 @@ use std::time::Instant;
 use bytes::Bytes;
 use clap::{Parser, Subcommand};
 use shotsink::object_store::ObjectStoreExt;
-use shotsink::rendition::{Renderer, Rendition, RenditionLimits};
+use shotsink::rendition::{Renderer, Rendition, RenditionFormat, RenditionLimits};
 
 #[derive(Parser)]
 struct Args {
@@ -33,6 +33,9 @@ enum Command {
         /// Where to write the last rendition.
         #[arg(long)]
         out: Option<String>,
+        /// An AVIF thumbnail (quality 60) instead of the WebP one.
+        #[arg(long)]
+        avif: bool,
     },
     /// The resident memory one `thumb` rendition adds at its peak, against
     /// the file's decoded size (width × height × channels).
@@ -73,7 +76,11 @@ fn renderer() -> Renderer {
 }
 
 async fn thumb(renderer: &Renderer, source: Bytes) -> Bytes {
-    let all: Arc<[Rendition]> = vec![Rendition::thumb()].into();
+    made(renderer, source, Rendition::thumb()).await
+}
+
+async fn made(renderer: &Renderer, source: Bytes, rendition: Rendition) -> Bytes {
+    let all: Arc<[Rendition]> = vec![rendition].into();
     let made = renderer.render(source, all).await.expect("decodes");
     made.into_iter().next().unwrap().expect("renders").bytes
 }
@@ -154,13 +161,22 @@ async fn sheet(capture: &str, out: &str) {
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     match Args::parse().command {
-        Command::Time { file, reps, out } => {
+        Command::Time {
+            file,
+            reps,
+            out,
+            avif,
+        } => {
             let source = Bytes::from(std::fs::read(&file).expect("read"));
             let renderer = renderer();
-            let mut last = thumb(&renderer, source.clone()).await;
+            let rendition = match avif {
+                true => Rendition::thumb().format(RenditionFormat::Avif).quality(60),
+                false => Rendition::thumb(),
+            };
+            let mut last = made(&renderer, source.clone(), rendition.clone()).await;
             let started = Instant::now();
             for _ in 0..reps {
-                last = thumb(&renderer, source.clone()).await;
+                last = made(&renderer, source.clone(), rendition.clone()).await;
             }
             let ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(reps);
             println!("{file}: {ms:.1} ms per rendition ({} bytes)", last.len());
