@@ -202,3 +202,72 @@ fn on_white(rgba: &[u8]) -> Vec<u8> {
     }
     rgb
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rendition::Fit;
+
+    #[test]
+    fn bands_join_exactly() {
+        use fast_image_resize::images::{Image, ImageRef};
+        use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
+        // Noise and stripes, 300 x 2000: the thumbnail spans several bands.
+        let (w, h) = (300u32, 2000u32);
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let data: Vec<u8> = (0..w * h * 3)
+            .map(|i| {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                if (i / (w * 3)) % 40 < 20 {
+                    seed as u8
+                } else {
+                    200
+                }
+            })
+            .collect();
+        let pixels = Pixels {
+            width: w,
+            height: h,
+            alpha: false,
+            data: data.clone(),
+        };
+        let rendition = Rendition::new("t").width(100).format(RenditionFormat::Png);
+        let banded = make(&pixels, false, &rendition).unwrap();
+        let banded = image::load_from_memory(&banded.bytes).unwrap().to_rgb8();
+        assert_eq!(banded.dimensions(), (100, 667));
+        // The same resize in one pass.
+        let src = ImageRef::new(w, h, &data, PixelType::U8x3).unwrap();
+        let mut whole = Image::new(100, 667, PixelType::U8x3);
+        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
+        Resizer::new().resize(&src, &mut whole, &options).unwrap();
+        let most = banded
+            .as_raw()
+            .iter()
+            .zip(whole.buffer())
+            .map(|(a, b)| a.abs_diff(*b))
+            .max()
+            .unwrap();
+        assert!(most <= 1, "banded and whole differ by {most}");
+    }
+
+    #[test]
+    fn awkward_sizes_make_every_rendition() {
+        // Found by review: heights whose bands end a floating-point step past
+        // the source's edge (1920 x 2024, 1920 x 225), and a cover crop.
+        for (w, h) in [(1920, 2024), (1920, 225), (1366, 3001), (401, 77)] {
+            let pixels = Pixels {
+                width: w,
+                height: h,
+                alpha: false,
+                data: vec![128; (w * h * 3) as usize],
+            };
+            let square = Rendition::new("sq").width(400).height(400).fit(Fit::Cover);
+            for rendition in [Rendition::thumb(), Rendition::card(), square] {
+                make(&pixels, false, &rendition)
+                    .unwrap_or_else(|e| panic!("{w}x{h} {}: {e}", rendition.name()));
+            }
+        }
+    }
+}

@@ -43,6 +43,7 @@ mod geometry;
 pub(crate) mod jobs;
 mod make;
 mod pixels;
+mod put;
 mod spec;
 #[cfg(test)]
 mod tests;
