@@ -22,8 +22,9 @@ use crate::common::*;
 
 const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// An app that accepts every event: the `webhook-id` and body of each.
-async fn app() -> (String, mpsc::UnboundedReceiver<(String, serde_json::Value)>) {
+/// An app that accepts every event: the `webhook-id` and body of each
+/// (the renditions' tests take it too).
+pub(crate) async fn app() -> (String, mpsc::UnboundedReceiver<(String, serde_json::Value)>) {
     let (tx, rx) = mpsc::unbounded_channel();
     let hook = move |headers: HeaderMap, body: bytes::Bytes| {
         let tx = tx.clone();

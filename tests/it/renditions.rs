@@ -5,9 +5,6 @@
 
 use std::time::Duration;
 
-use axum::Router;
-use axum::http::HeaderMap;
-use axum::routing::post;
 use http::StatusCode;
 use object_store::path::Path;
 use object_store::{Attribute, GetOptions, ObjectStoreExt};
@@ -21,28 +18,11 @@ use crate::common::*;
 
 const WHSEC: &str = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
 
-/// An app that accepts every event, handing on each body.
-async fn app() -> (String, mpsc::UnboundedReceiver<serde_json::Value>) {
-    let (tx, rx) = mpsc::unbounded_channel();
-    let hook = move |_: HeaderMap, body: bytes::Bytes| {
-        let tx = tx.clone();
-        async move {
-            let _ = tx.send(serde_json::from_slice(&body).unwrap());
-            StatusCode::NO_CONTENT
-        }
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let router = Router::new().route("/hook", post(hook));
-    tokio::spawn(async move { axum::serve(listener, router).await });
-    (format!("http://{addr}/hook"), rx)
-}
-
 struct Setup {
     sink: CaptureSink,
     store: std::sync::Arc<dyn object_store::ObjectStore>,
     log: EventLog,
-    events: mpsc::UnboundedReceiver<serde_json::Value>,
+    events: mpsc::UnboundedReceiver<(String, serde_json::Value)>,
     _s3: S3Server,
 }
 
@@ -53,7 +33,7 @@ async fn setup() -> Setup {
 async fn setup_with(policy: OnExisting) -> Setup {
     let s3 = S3Server::start().await;
     let store = s3.store();
-    let (url, events) = app().await;
+    let (url, events) = crate::events::app().await;
     let log = EventLog::new(store.clone());
     let notifier = Notifier::builder(&url, WHSEC)
         .journal(log.clone())
@@ -90,11 +70,14 @@ async fn send(sink: &CaptureSink, token: &str, format: &str, file: bytes::Bytes)
     );
 }
 
-async fn next(events: &mut mpsc::UnboundedReceiver<serde_json::Value>) -> serde_json::Value {
-    tokio::time::timeout(Duration::from_secs(30), events.recv())
+async fn next(
+    events: &mut mpsc::UnboundedReceiver<(String, serde_json::Value)>,
+) -> serde_json::Value {
+    let (_id, body) = tokio::time::timeout(Duration::from_secs(30), events.recv())
         .await
         .expect("an event within 30 s")
-        .unwrap()
+        .unwrap();
+    body
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

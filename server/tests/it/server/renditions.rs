@@ -192,17 +192,30 @@ async fn kill_mid_rendition(first: &mut Server, dir: &std::path::Path, token: &s
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn renditions_owed_at_a_kill_9_are_made_by_the_next_process() {
+/// The app up on a free port, a directory store, and the environment of a
+/// server storing into it with debug lines (the "making renditions" one).
+async fn setup() -> (
+    u16,
+    mpsc::UnboundedReceiver<serde_json::Value>,
+    tempfile::TempDir,
+) {
     let port = free_port();
-    let mut events = app(port).await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().to_str().unwrap().to_owned();
-    let env = [
-        ("SHOTSINK_STORE", store.as_str()),
+    let events = app(port).await;
+    (port, events, tempfile::tempdir().unwrap())
+}
+
+fn env(store: &str) -> [(&'static str, &str); 3] {
+    [
+        ("SHOTSINK_STORE", store),
         ("SHOTSINK_SECRET", SECRET),
         ("RUST_LOG", "info,shotsink=debug"),
-    ];
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn renditions_owed_at_a_kill_9_are_made_by_the_next_process() {
+    let (port, mut events, dir) = setup().await;
+    let env = env(dir.path().to_str().unwrap());
     let mut first = Server::start(&config(port), &env);
     kill_mid_rendition(&mut first, dir.path(), "KilledMidRendition").await;
     assert!(
@@ -221,15 +234,8 @@ async fn renditions_owed_at_a_kill_9_are_made_by_the_next_process() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_replica_s_renditions_are_made_by_the_other() {
-    let port = free_port();
-    let mut events = app(port).await;
-    let dir = tempfile::tempdir().unwrap();
-    let store = dir.path().to_str().unwrap().to_owned();
-    let env = [
-        ("SHOTSINK_STORE", store.as_str()),
-        ("SHOTSINK_SECRET", SECRET),
-        ("RUST_LOG", "info,shotsink=debug"),
-    ];
+    let (port, mut events, dir) = setup().await;
+    let env = env(dir.path().to_str().unwrap());
     let mut first = Server::start(&config(port), &env);
     let second = Server::start(&config(port), &env);
     kill_mid_rendition(&mut first, dir.path(), "ReplicaRendition").await;
