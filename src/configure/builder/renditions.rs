@@ -12,6 +12,9 @@ use crate::store::link::Links;
 use crate::store::upload::Destination;
 use crate::{ConfigError, OnExisting};
 
+/// The smallest rendition budget `build` takes.
+const MIN_BUDGET: u64 = 16 << 20;
+
 /// The renditions set, checked and handed to the notifier by `build`.
 #[derive(Debug, Default)]
 pub(super) struct RenditionSettings {
@@ -109,10 +112,16 @@ impl RenditionSettings {
                 "renditions are made as durable jobs of the capture's event: they need a notifier with a journal (NotifierBuilder::journal; in the server, a [notify] section)".into(),
             ));
         };
-        if self.threads == Some(0) || self.memory_budget == Some(0) {
+        if self.threads == Some(0) {
             return Err(ConfigError::InvalidLimit {
-                name: "rendition_limits",
-                reason: "the memory budget and the threads must be more than zero",
+                name: "rendition_limits(threads)",
+                reason: "must be at least 1",
+            });
+        }
+        if self.memory_budget.is_some_and(|b| b < MIN_BUDGET) {
+            return Err(ConfigError::InvalidLimit {
+                name: "rendition_limits(memory_budget)",
+                reason: "must be at least 16 MiB: one 1920 x 1080 capture and its renditions need about 10 MB",
             });
         }
         let jobs = Jobs {

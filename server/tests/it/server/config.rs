@@ -103,6 +103,17 @@ fn mistakes_are_errors_naming_the_key_with_exit_code_2() {
             vec![],
             "name=WIDTHxHEIGHT",
         ),
+        // Impossible limits: the key.
+        (
+            "[notify]\nurl = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n\n[renditions]\nlist = [\"thumb\"]\nthreads = 0\n",
+            vec![],
+            "renditions.threads",
+        ),
+        (
+            "[notify]\nurl = \"http://127.0.0.1:8000/\"\nsecret = \"whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\"\n\n[renditions]\nlist = [\"thumb\"]\nmemory_budget = \"1 MiB\"\n",
+            vec![],
+            "renditions.memory_budget",
+        ),
         // Renditions with no [notify]: the key, and the fix.
         (
             "[renditions]\nlist = [\"thumb\"]\n",
