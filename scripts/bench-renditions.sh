@@ -29,7 +29,7 @@ vips crop tall15.v hd.png 0 0 1920 1080
 vips crop tall15.v full.png 0 0 1920 8000
 vips crop hd.png tiny.png 0 0 16 16
 echo "# $(date -u +%F) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)); $(vips --version), Pillow $(python3 -c 'import PIL; print(PIL.__version__)')"
-echo "fixed cost of a rendition (a 16 x 16 PNG): $("$render" peak tiny.png | sed 's/.*peak added \([0-9]*\) bytes.*/\1 bytes added/')"
+echo "one-time cost of a process's first rendition (a 16 x 16 PNG, --cold): $("$render" peak tiny.png --cold | sed 's/.*peak added \([0-9]*\) bytes.*/\1 bytes added/')"
 for f in hd full; do
   echo; echo "## $f.png ($(vipsheader "$f.png" | cut -d: -f2 | xargs), $(stat -c %s "$f.png") bytes)"
   "$render" time "$f.png" --reps "$reps" --out "ours-$f.webp" | sed 's/^/shotsink: /'

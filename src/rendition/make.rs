@@ -8,8 +8,7 @@ use image::ExtendedColorType;
 use image::ImageEncoder;
 
 use super::error::RenditionError;
-use super::geometry::{band, plan};
-use super::pixels::Pixels;
+use super::geometry::{Plan, band, plan};
 use super::spec::{Rendition, RenditionFormat};
 
 /// A rendition made: its encoded bytes and what the event says of it.
@@ -35,94 +34,189 @@ const AVIF_SPEED: u8 = 8;
 /// Output rows resized at a time.
 const BAND: u32 = 128;
 
-/// Bytes a rendition holds beside the source's pixels at its peak: the
-/// resizer's intermediate image for one band (its source rows, with the
-/// Lanczos3 filter's reach of 3 source-scaled pixels each side, at the
-/// output's width; or a band's output rows at the source's width, whichever
-/// pass goes first) and the result, twice (pixels and encoded, a bound for
-/// the encoder).
-pub(crate) fn working_bytes(src: (u32, u32), channels: u8, rendition: &Rendition) -> u64 {
-    let p = plan(src, rendition);
+/// Bytes the renditions of one capture hold beside the source's rows at
+/// their peak: every rendition's output (they are made side by side as the
+/// rows arrive), and the largest of one band's intermediate image (its
+/// source rows, with the filter's reach, at the output's width; or a
+/// band's output rows at the source's width, whichever pass goes first)
+/// and of an encoder's working copies ([`encoder_bytes`]).
+pub(crate) fn working_bytes(src: (u32, u32), channels: u8, renditions: &[Rendition]) -> u64 {
     let c = u64::from(channels);
-    let (ow, oh) = (u64::from(p.out.0), u64::from(p.out.1));
-    let scale = (p.crop.3 / f64::from(p.out.1)).max(1.0);
-    let band_rows = ((f64::from(BAND) + 6.0) * scale).ceil() as u64 + 2;
-    let intermediate = (ow.saturating_mul(band_rows))
-        .max((p.crop.2.ceil() as u64).saturating_mul(u64::from(BAND)))
-        .saturating_mul(c);
-    intermediate.saturating_add(ow.saturating_mul(oh).saturating_mul(2 * c))
+    let mut outputs = 0u64;
+    let mut largest = 0u64;
+    for rendition in renditions {
+        let p = plan(src, rendition);
+        let (ow, oh) = (u64::from(p.out.0), u64::from(p.out.1));
+        let scale = (p.crop.3 / f64::from(p.out.1)).max(1.0);
+        let band_rows = ((f64::from(BAND) + 6.0) * scale).ceil() as u64 + 2;
+        let intermediate = (ow.saturating_mul(band_rows))
+            .max((p.crop.2.ceil() as u64).saturating_mul(u64::from(BAND)))
+            .saturating_mul(c);
+        let out = ow.saturating_mul(oh).saturating_mul(c);
+        outputs = outputs.saturating_add(out);
+        let encoder = encoder_bytes(rendition.format, ow.saturating_mul(oh));
+        largest = largest.max(intermediate).max(encoder);
+    }
+    outputs.saturating_add(largest)
 }
 
-/// Premultiplies the source's alpha in place once, for every rendition,
+/// What encoding `pixels` output pixels holds at its peak, the encoded file
+/// included (heaptrack on a 320 × 1334 thumbnail: libwebp copies the pixels
+/// to ARGB and to YUVA, 5.5 bytes a pixel; ravif holds 26 bytes a pixel
+/// more; `image`'s JPEG and PNG encoders a copy laid on white or the
+/// growing file, and deflate's state).
+fn encoder_bytes(format: RenditionFormat, pixels: u64) -> u64 {
+    match format {
+        RenditionFormat::Avif => pixels.saturating_mul(32).saturating_add(1 << 20),
+        _ => pixels.saturating_mul(8).saturating_add(512 << 10),
+    }
+}
+
+/// The most source rows the renditions' bands hold at once when the rows
+/// arrive in order: the widest reach of any one band.
+pub(crate) fn window_rows(src: (u32, u32), renditions: &[Rendition]) -> u32 {
+    let mut widest = 0;
+    for rendition in renditions {
+        let p = plan(src, rendition);
+        for next in (0..p.out.1).step_by(BAND as usize) {
+            let (first, end) = reach(&p, src, next);
+            widest = widest.max(end - first);
+        }
+    }
+    widest
+}
+
+/// Output rows `next..` in one band: how many, and the part of the source
+/// they are made from.
+fn next_band(p: &Plan, src: (u32, u32), next: u32) -> (u32, (f64, f64, f64, f64)) {
+    let rows = BAND.min(p.out.1 - next);
+    (rows, band(p, src, next, rows))
+}
+
+/// The source rows (first, end) the band from output row `next` reads: its
+/// part of the source and the Lanczos3 filter's reach beyond it (3 pixels
+/// at the band's scale), a row more each side.
+fn reach(p: &Plan, src: (u32, u32), next: u32) -> (u32, u32) {
+    let (rows, (_, top, _, height)) = next_band(p, src, next);
+    let reach = 3.0 * (height / f64::from(rows)).max(1.0);
+    let first = ((top - reach).floor() - 1.0).max(0.0) as u32;
+    let end = ((top + height + reach).ceil() + 1.0).min(f64::from(src.1)) as u32;
+    (first.min(end), end)
+}
+
+/// Premultiplies the alpha of RGBA `rows` (`width` pixels each) in place,
 /// unless every pixel is opaque. Returns whether it did.
-pub(crate) fn premultiply(pixels: &mut Pixels) -> Result<bool, RenditionError> {
-    if !pixels.alpha || pixels.data.chunks_exact(4).all(|p| p[3] == 255) {
+pub(crate) fn premultiply(rows: &mut [u8], width: u32) -> Result<bool, RenditionError> {
+    if rows.chunks_exact(4).all(|p| p[3] == 255) {
         return Ok(false);
     }
-    let mut view = Image::from_slice_u8(
-        pixels.width,
-        pixels.height,
-        &mut pixels.data,
-        PixelType::U8x4,
-    )
-    .map_err(|e| RenditionError::Encode(e.to_string()))?;
+    let height = u32::try_from(rows.len() / (width as usize * 4).max(1)).unwrap_or(u32::MAX);
+    let mut view = Image::from_slice_u8(width, height, rows, PixelType::U8x4)
+        .map_err(|e| RenditionError::Encode(e.to_string()))?;
     MulDiv::default()
         .multiply_alpha_inplace(&mut view)
         .map_err(|e| RenditionError::Encode(e.to_string()))?;
     Ok(true)
 }
 
-/// Makes one rendition of `pixels` (premultiplied if `premultiplied`).
-pub(crate) fn make(
-    pixels: &Pixels,
-    premultiplied: bool,
-    rendition: &Rendition,
-) -> Result<Rendered, RenditionError> {
-    let fail = |e: &dyn std::fmt::Display| RenditionError::Encode(e.to_string());
-    let pixel_type = if pixels.alpha {
-        PixelType::U8x4
-    } else {
-        PixelType::U8x3
-    };
-    let src_size = (pixels.width, pixels.height);
-    let planned = plan(src_size, rendition);
-    let out = planned.out;
-    let src = ImageRef::new(pixels.width, pixels.height, &pixels.data, pixel_type)
-        .map_err(|e| fail(&e))?;
-    let mut dst = Image::new(out.0, out.1, pixel_type);
-    // In bands of output rows: the resizer's intermediate image then holds a
-    // band's source rows, not the whole height. Its filter reads source rows
-    // beyond a band's edges (up to the image's own), so bands join exactly.
-    let row_bytes = out.0 as usize * pixel_type.size();
-    let mut resizer = Resizer::new();
-    for first in (0..out.1).step_by(BAND as usize) {
-        let rows = BAND.min(out.1 - first);
-        let (left, top, width, height) = band(&planned, src_size, first, rows);
+/// One rendition in the making: its output filled band by band from the
+/// source rows the band needs, then encoded.
+pub(crate) struct Job<'r> {
+    rendition: &'r Rendition,
+    planned: Plan,
+    src: (u32, u32),
+    pixel_type: PixelType,
+    dst: Image<'static>,
+    /// The first output row not made yet.
+    next: u32,
+}
+
+impl<'r> Job<'r> {
+    pub(crate) fn new(src: (u32, u32), alpha: bool, rendition: &'r Rendition) -> Self {
+        let pixel_type = if alpha {
+            PixelType::U8x4
+        } else {
+            PixelType::U8x3
+        };
+        let planned = plan(src, rendition);
+        Self {
+            rendition,
+            planned,
+            src,
+            pixel_type,
+            dst: Image::new(planned.out.0, planned.out.1, pixel_type),
+            next: 0,
+        }
+    }
+
+    /// Whether every output row is made.
+    pub(crate) fn done(&self) -> bool {
+        self.next >= self.planned.out.1
+    }
+
+    /// The source rows (first, end) the next band reads.
+    pub(crate) fn needs(&self) -> (u32, u32) {
+        if self.done() {
+            return (self.src.1, self.src.1);
+        }
+        reach(&self.planned, self.src, self.next)
+    }
+
+    /// Makes the next band from `window`, which holds the source's rows
+    /// from `window_top` on and every row [`Job::needs`].
+    pub(crate) fn band(
+        &mut self,
+        resizer: &mut Resizer,
+        window: &[u8],
+        window_top: u32,
+    ) -> Result<(), RenditionError> {
+        let fail = |e: &dyn std::fmt::Display| RenditionError::Encode(e.to_string());
+        let row_bytes = self.src.0 as usize * self.pixel_type.size();
+        let window_rows = u32::try_from(window.len() / row_bytes.max(1)).unwrap_or(u32::MAX);
+        let src = ImageRef::new(self.src.0, window_rows, window, self.pixel_type)
+            .map_err(|e| fail(&e))?;
+        let (rows, (left, top, width, height)) = next_band(&self.planned, self.src, self.next);
+        // The filter reads rows beyond the band's edges (up to the image's
+        // own), so bands join exactly; the window holds them.
         let options = ResizeOptions::new()
             .resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3))
-            .crop(left, top, width, height)
+            .crop(left, top - f64::from(window_top), width, height)
             .use_alpha(false);
-        let span = first as usize * row_bytes..(first + rows) as usize * row_bytes;
-        let mut rows_out =
-            Image::from_slice_u8(out.0, rows, &mut dst.buffer_mut()[span], pixel_type)
-                .map_err(|e| fail(&e))?;
+        let out_row = self.planned.out.0 as usize * self.pixel_type.size();
+        let span = self.next as usize * out_row..(self.next + rows) as usize * out_row;
+        let mut rows_out = Image::from_slice_u8(
+            self.planned.out.0,
+            rows,
+            &mut self.dst.buffer_mut()[span],
+            self.pixel_type,
+        )
+        .map_err(|e| fail(&e))?;
         resizer
             .resize(&src, &mut rows_out, &options)
             .map_err(|e| fail(&e))?;
+        self.next += rows;
+        Ok(())
     }
-    if premultiplied {
-        MulDiv::default()
-            .divide_alpha_inplace(&mut dst)
-            .map_err(|e| fail(&e))?;
+
+    /// The rendition encoded, its alpha divided back out if the source's
+    /// was premultiplied.
+    pub(crate) fn finish(mut self, premultiplied: bool) -> Result<Rendered, RenditionError> {
+        let out = self.planned.out;
+        if premultiplied {
+            MulDiv::default()
+                .divide_alpha_inplace(&mut self.dst)
+                .map_err(|e| RenditionError::Encode(e.to_string()))?;
+        }
+        let alpha = self.pixel_type == PixelType::U8x4;
+        let bytes = encode(self.dst.buffer(), out, alpha, self.rendition)?;
+        Ok(Rendered {
+            name: self.rendition.name.clone(),
+            format: self.rendition.format,
+            width: out.0,
+            height: out.1,
+            bytes,
+        })
     }
-    let bytes = encode(dst.buffer(), out, pixels.alpha, rendition)?;
-    Ok(Rendered {
-        name: rendition.name.clone(),
-        format: rendition.format,
-        width: out.0,
-        height: out.1,
-        bytes,
-    })
 }
 
 fn encode(
@@ -201,73 +295,4 @@ fn on_white(rgba: &[u8]) -> Vec<u8> {
         }
     }
     rgb
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::rendition::Fit;
-
-    #[test]
-    fn bands_join_exactly() {
-        use fast_image_resize::images::{Image, ImageRef};
-        use fast_image_resize::{FilterType, PixelType, ResizeAlg, ResizeOptions, Resizer};
-        // Noise and stripes, 300 x 2000: the thumbnail spans several bands.
-        let (w, h) = (300u32, 2000u32);
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let data: Vec<u8> = (0..w * h * 3)
-            .map(|i| {
-                seed ^= seed << 13;
-                seed ^= seed >> 7;
-                seed ^= seed << 17;
-                if (i / (w * 3)) % 40 < 20 {
-                    seed as u8
-                } else {
-                    200
-                }
-            })
-            .collect();
-        let pixels = Pixels {
-            width: w,
-            height: h,
-            alpha: false,
-            data: data.clone(),
-        };
-        let rendition = Rendition::new("t").width(100).format(RenditionFormat::Png);
-        let banded = make(&pixels, false, &rendition).unwrap();
-        let banded = image::load_from_memory(&banded.bytes).unwrap().to_rgb8();
-        assert_eq!(banded.dimensions(), (100, 667));
-        // The same resize in one pass.
-        let src = ImageRef::new(w, h, &data, PixelType::U8x3).unwrap();
-        let mut whole = Image::new(100, 667, PixelType::U8x3);
-        let options = ResizeOptions::new().resize_alg(ResizeAlg::Convolution(FilterType::Lanczos3));
-        Resizer::new().resize(&src, &mut whole, &options).unwrap();
-        let most = banded
-            .as_raw()
-            .iter()
-            .zip(whole.buffer())
-            .map(|(a, b)| a.abs_diff(*b))
-            .max()
-            .unwrap();
-        assert!(most <= 1, "banded and whole differ by {most}");
-    }
-
-    #[test]
-    fn awkward_sizes_make_every_rendition() {
-        // Found by review: heights whose bands end a floating-point step past
-        // the source's edge (1920 x 2024, 1920 x 225), and a cover crop.
-        for (w, h) in [(1920, 2024), (1920, 225), (1366, 3001), (401, 77)] {
-            let pixels = Pixels {
-                width: w,
-                height: h,
-                alpha: false,
-                data: vec![128; (w * h * 3) as usize],
-            };
-            let square = Rendition::new("sq").width(400).height(400).fit(Fit::Cover);
-            for rendition in [Rendition::thumb(), Rendition::card(), square] {
-                make(&pixels, false, &rendition)
-                    .unwrap_or_else(|e| panic!("{w}x{h} {}: {e}", rendition.name()));
-            }
-        }
-    }
 }

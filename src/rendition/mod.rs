@@ -5,9 +5,11 @@
 //! [`Renderer`] makes every rendition of one capture from one decode, on
 //! blocking threads (one per core by default), within a memory budget of
 //! its own: the header is read first, a capture over `max_pixels` is never
-//! decoded, and the bytes a capture will hold at its peak (its decoded
-//! pixels and the largest rendition's working images) are admitted against
-//! the budget before a pixel is decoded.
+//! decoded, and the bytes a capture will hold at its peak (its rows or
+//! decoded pixels and the renditions' working images) are admitted against
+//! the budget before a pixel is decoded. A PNG (not interlaced) is read a
+//! row at a time, its rows let go of once every rendition has read them:
+//! a full page is never whole in memory.
 //!
 //! Decoders: PNG, JPEG (zune-jpeg) and WebP, through the `image` crate;
 //! resizing with `fast_image_resize` (Lanczos3, SIMD) in sRGB, as
@@ -44,7 +46,13 @@ pub(crate) mod jobs;
 mod make;
 mod pixels;
 mod put;
+mod rows;
 mod spec;
+mod stream;
+#[cfg(test)]
+mod stream_bounds_tests;
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -56,9 +64,11 @@ pub use spec::{Fit, Rendition, RenditionFormat};
 /// What renditions may spend.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RenditionLimits {
-    /// Bytes all renditions in flight may hold together (decoded pixels and
-    /// working images). A capture that alone needs more is not decoded.
-    /// Default 256 MiB: a 1920 × 16,000 RGBA full-page capture needs 123 MB.
+    /// Bytes all renditions in flight may hold together (rows or decoded
+    /// pixels and working images). A capture that alone needs more is not
+    /// decoded. Default 256 MiB: a 1920 × 16,000 RGBA full-page JPEG
+    /// needs 123 MB decoded; a PNG is read a row at a time, a fraction of
+    /// that (1920 × 8000 to a thumbnail: 16 MB admitted).
     pub memory_budget: u64,
     /// Captures decoded at once, each on a blocking thread. Default: the
     /// number of cores.
@@ -90,6 +100,14 @@ pub struct Renderer {
 }
 
 const KIB: u64 = 1024;
+/// What a PNG decoder holds beside its rows: the inflate window and
+/// buffers (measured well under this).
+const PNG_STATE: u64 = 256 * KIB;
+/// What one capture's renditions hold beside the images counted: the
+/// resizers' coefficients, the encoders' small state, and what the
+/// allocator keeps of freed memory (measured: a capture's resident peak
+/// was within 0.9 MiB of its images, heaptrack against `VmHWM`).
+const BESIDE: u64 = 1536 * KIB;
 /// The most permits one acquire takes, and tokio's bound on a semaphore.
 const MAX_KIB: u64 = u32::MAX as u64;
 
@@ -127,16 +145,25 @@ impl Renderer {
         let header =
             read.map_err(|_| RenditionError::Decode("the header made the decoder fail".into()))??;
         let size = (header.width, header.height);
-        let working = renditions
-            .iter()
-            .map(|r| make::working_bytes(size, header.channels, r))
-            .max()
-            .unwrap_or(0);
+        let working = make::working_bytes(size, header.channels, renditions);
+        if header.streamed {
+            // The file, the rows the widest band reaches, the decoder's
+            // rows and inflate state, and the renditions' own.
+            let row = u64::from(header.width) * u64::from(header.channels);
+            let window = u64::from(make::window_rows(size, renditions)) * row;
+            let decoder = (u64::from(header.width) * 8).saturating_mul(4) + PNG_STATE;
+            return Ok((source.len() as u64)
+                .saturating_add(window)
+                .saturating_add(decoder)
+                .saturating_add(working)
+                .saturating_add(BESIDE));
+        }
         let decoding = (source.len() as u64)
             .saturating_add(header.decoded)
             .saturating_add(header.converted)
             .saturating_add(header.overhead);
-        Ok(decoding.max(header.pixels_bytes().saturating_add(working)))
+        let rendering = header.pixels_bytes().saturating_add(working);
+        Ok(decoding.max(rendering).saturating_add(BESIDE))
     }
 
     /// What a capture of `size` (width, height) and `file` bytes may need
@@ -144,14 +171,11 @@ impl Renderer {
     /// file; corrected from the header once read.
     pub(crate) fn estimate(size: (u32, u32), file: u64, renditions: &[Rendition]) -> u64 {
         let pixels = (u64::from(size.0) * u64::from(size.1)).saturating_mul(4);
-        let working = renditions
-            .iter()
-            .map(|r| make::working_bytes(size, 4, r))
-            .max()
-            .unwrap_or(0);
+        let working = make::working_bytes(size, 4, renditions);
         file.saturating_mul(2)
             .saturating_add(pixels)
             .max(pixels.saturating_add(working))
+            .saturating_add(BESIDE)
     }
 
     /// Takes `needed` bytes from the budget, waiting for room; refused at
@@ -235,13 +259,12 @@ impl Renderer {
     ) -> Result<Vec<Result<Rendered, RenditionError>>, RenditionError> {
         let work = move || {
             let _held = (slot, memory);
-            let mut pixels = pixels::decode(&source, needed)?;
+            if let Some(rows) = rows::Rows::png(&source, needed)? {
+                return stream::render_all(rows, &renditions);
+            }
+            let pixels = pixels::decode(&source, needed)?;
             drop(source);
-            let premultiplied = make::premultiply(&mut pixels)?;
-            Ok(renditions
-                .iter()
-                .map(|r| make::make(&pixels, premultiplied, r))
-                .collect())
+            stream::render_all(rows::Rows::Whole(Some(pixels)), &renditions)
         };
         tokio::task::spawn_blocking(work)
             .await

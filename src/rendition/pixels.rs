@@ -21,6 +21,8 @@ pub(crate) struct Header {
     /// What the decoder holds beside its output: a JPEG's copy of the file
     /// and a progressive JPEG's coefficients, a lossless WebP's scratch.
     pub(crate) overhead: u64,
+    /// Whether the rows can be read one at a time (a PNG not interlaced).
+    pub(crate) streamed: bool,
 }
 
 impl Header {
@@ -30,14 +32,26 @@ impl Header {
     }
 }
 
-fn reader(source: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, RenditionError> {
+/// The most a PNG decoder may allocate for itself (a row, and chunks it
+/// inflates: an ICC profile, text), whatever the image's size: a few
+/// hundred compressed bytes of a chunk could otherwise inflate to
+/// gigabytes while the header is read, before anything is admitted.
+pub(crate) const PNG_CHUNKS: u64 = 8 << 20;
+
+pub(crate) fn reader(source: &[u8]) -> Result<ImageReader<Cursor<&[u8]>>, RenditionError> {
     let format = image::guess_format(source).ok();
     match format {
         Some(f @ (ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) => {
             let mut reader = ImageReader::with_format(Cursor::new(source), f);
             // The header is checked here against our own limits, and the
-            // decoder given its allocation limit before decoding.
+            // decoder given its allocation limit before decoding; a PNG
+            // decoder's own allocations are bounded from the start.
             reader.no_limits();
+            if f == ImageFormat::Png {
+                let mut limits = Limits::no_limits();
+                limits.max_alloc = Some(PNG_CHUNKS);
+                reader.limits(limits);
+            }
             Ok(reader)
         }
         _ => Err(RenditionError::Unsupported {
@@ -86,6 +100,9 @@ pub(crate) fn header(source: &[u8], max_pixels: u64) -> Result<Header, Rendition
         decoded,
         converted,
         overhead,
+        // IHDR's last byte, 0 when not interlaced.
+        streamed: image::guess_format(source).ok() == Some(ImageFormat::Png)
+            && source.get(28) == Some(&0),
     })
 }
 
