@@ -186,20 +186,19 @@ impl Jobs {
         let unknown = || RenditionError::Decode("the capture's size is not in its event".into());
         let (w, h) = data.width.zip(data.height).ok_or_else(unknown)?;
         let size = data.size.ok_or_else(unknown)?;
-        // Refused before the read only when even 3 bytes a pixel and the
-        // file exceed the budget; the estimate is capped at the budget, and
-        // the header's figure decides once read.
+        // Refused before the read only when even the least it can need
+        // exceeds the budget; the estimate is capped at the budget, and the
+        // header's figure decides once read.
         let budget = self.renderer.limits().memory_budget;
-        let least = (u64::from(w) * u64::from(h))
-            .saturating_mul(3)
-            .saturating_add(size);
+        let png = data.format.as_deref() == Some(Format::Png.extension());
+        let least = Renderer::least((w, h), size, &owed, png);
         if least > budget {
             return Err(RenditionError::OverBudget {
                 needed: least,
                 budget,
             });
         }
-        let estimate = Renderer::estimate((w, h), size, &owed).min(budget);
+        let estimate = Renderer::estimate((w, h), size, &owed, png).min(budget);
         let admitted = self.renderer.admit(estimate).await?;
         let unreadable = |e: object_store::Error| {
             RenditionError::Decode(format!("the capture could not be read back: {e}"))

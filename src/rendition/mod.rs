@@ -88,6 +88,19 @@ impl Default for RenditionLimits {
     }
 }
 
+/// What a capture read a row at a time holds at its peak: the file, the
+/// rows the widest band reaches, the decoder's rows and inflate state, the
+/// renditions' own, and what is beside them.
+fn rows_bytes(size: (u32, u32), channels: u8, file: u64, renditions: &[Rendition]) -> u64 {
+    let row = u64::from(size.0) * u64::from(channels);
+    let window = u64::from(make::window_rows(size, renditions)) * row;
+    let decoder = (u64::from(size.0) * 8).saturating_mul(4) + PNG_STATE;
+    file.saturating_add(window)
+        .saturating_add(decoder)
+        .saturating_add(make::working_bytes(size, channels, renditions))
+        .saturating_add(BESIDE)
+}
+
 /// Makes renditions within [`RenditionLimits`]. Cheap to clone; clones
 /// share the budget and the threads.
 #[derive(Debug, Clone)]
@@ -145,19 +158,11 @@ impl Renderer {
         let header =
             read.map_err(|_| RenditionError::Decode("the header made the decoder fail".into()))??;
         let size = (header.width, header.height);
-        let working = make::working_bytes(size, header.channels, renditions);
         if header.streamed {
-            // The file, the rows the widest band reaches, the decoder's
-            // rows and inflate state, and the renditions' own.
-            let row = u64::from(header.width) * u64::from(header.channels);
-            let window = u64::from(make::window_rows(size, renditions)) * row;
-            let decoder = (u64::from(header.width) * 8).saturating_mul(4) + PNG_STATE;
-            return Ok((source.len() as u64)
-                .saturating_add(window)
-                .saturating_add(decoder)
-                .saturating_add(working)
-                .saturating_add(BESIDE));
+            let file = source.len() as u64;
+            return Ok(rows_bytes(size, header.channels, file, renditions));
         }
+        let working = make::working_bytes(size, header.channels, renditions);
         let decoding = (source.len() as u64)
             .saturating_add(header.decoded)
             .saturating_add(header.converted)
@@ -167,15 +172,37 @@ impl Renderer {
     }
 
     /// What a capture of `size` (width, height) and `file` bytes may need
-    /// before it is read, assuming 8-bit RGBA and a decoder's copy of the
-    /// file; corrected from the header once read.
-    pub(crate) fn estimate(size: (u32, u32), file: u64, renditions: &[Rendition]) -> u64 {
+    /// before it is read, assuming 8-bit RGBA, read a row at a time for a
+    /// `png` (interlaced ones are not, and rare: the header's figure then
+    /// takes the rest), decoded whole with a decoder's copy of the file
+    /// otherwise; corrected from the header once read.
+    pub(crate) fn estimate(
+        size: (u32, u32),
+        file: u64,
+        renditions: &[Rendition],
+        png: bool,
+    ) -> u64 {
+        if png {
+            return rows_bytes(size, 4, file, renditions);
+        }
         let pixels = (u64::from(size.0) * u64::from(size.1)).saturating_mul(4);
         let working = make::working_bytes(size, 4, renditions);
         file.saturating_mul(2)
             .saturating_add(pixels)
             .max(pixels.saturating_add(working))
             .saturating_add(BESIDE)
+    }
+
+    /// The least a capture of `size` and `file` bytes can need (RGB, read a
+    /// row at a time for a `png`, decoded whole otherwise): over the whole
+    /// budget, it is not even read.
+    pub(crate) fn least(size: (u32, u32), file: u64, renditions: &[Rendition], png: bool) -> u64 {
+        if png {
+            return rows_bytes(size, 3, file, renditions);
+        }
+        (u64::from(size.0) * u64::from(size.1))
+            .saturating_mul(3)
+            .saturating_add(file)
     }
 
     /// Takes `needed` bytes from the budget, waiting for room; refused at

@@ -13,8 +13,8 @@ use super::spec::Rendition;
 /// middle of a page a cover crop skips).
 const SKIP: u32 = 64;
 
-/// Makes every rendition from `rows`. The outer error applies to them all
-/// (rows that do not decode); the inner ones to each rendition.
+/// Makes every rendition from `rows`, each with its own error (rows that
+/// do not decode fail those not made when they were reached).
 pub(crate) fn render_all(
     rows: Rows<'_>,
     renditions: &[Rendition],
@@ -77,12 +77,25 @@ pub(crate) fn render_rows(
             last - end
         };
         let at = window.len();
-        let got = rows.read(&mut window, want)?;
-        if got == 0 {
-            return Err(RenditionError::Decode(
+        let got = match rows.read(&mut window, want) {
+            Ok(0) => Err(RenditionError::Decode(
                 "the image ended before its last row".into(),
-            ));
-        }
+            )),
+            read => read,
+        };
+        // Rows that do not decode fail the renditions still waiting for
+        // them; those made already (a fold above the damage) stand.
+        let got = match got {
+            Ok(got) => got,
+            Err(e) => {
+                for (slot, made) in jobs.iter_mut().zip(made.iter_mut()) {
+                    if slot.take().is_some() {
+                        *made = Some(Err(e.clone()));
+                    }
+                }
+                break;
+            }
+        };
         end += got;
         *widest = (*widest).max(end - top);
         if alpha {

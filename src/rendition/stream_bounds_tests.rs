@@ -50,10 +50,13 @@ fn a_fold_reads_only_the_top_of_the_page() {
     assert!(pixels::decode(cut, u64::MAX).is_err());
     let (made, _) = streamed(cut, &fold);
     assert_eq!(pixels_of(&made[0]), pixels_of(&whole(&png, &fold)[0]));
-    // A thumbnail needs every row: a clear error, not a panic.
+    // A thumbnail needs every row: a clear error of its own, not a panic.
     let rows = Rows::png(cut, u64::MAX).unwrap().unwrap();
-    let err = render_all(rows, &[Rendition::thumb()]).unwrap_err();
+    let made = render_all(rows, &[Rendition::thumb(), fold[0].clone()]).unwrap();
+    let err = made[0].as_ref().unwrap_err();
     assert!(err.to_string().contains("decode"), "{err}");
+    // The fold, above the damage, stands beside it.
+    assert_eq!(made[1].as_ref().unwrap().height, 150);
 }
 
 #[test]

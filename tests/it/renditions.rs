@@ -220,3 +220,54 @@ async fn renditions_follow_the_overwrite_policy_and_the_event_says_what_is_store
         assert_eq!(kept, now[..] == earlier[..], "{policy:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_png_page_larger_than_the_budget_decoded_is_rendered_a_row_at_a_time() {
+    use shotsink::rendition::RenditionLimits;
+    // 1200 x 5000 RGB: 18 MB decoded, over a 16 MiB budget. As a PNG it is
+    // read a row at a time and its thumbnail made; as a JPEG, decoded
+    // whole, it is refused before it is even read back.
+    let s3 = S3Server::start().await;
+    let store = s3.store();
+    let (url, mut events) = crate::events::app().await;
+    let notifier = Notifier::builder(&url, WHSEC)
+        .journal(EventLog::new(store.clone()))
+        .build()
+        .unwrap();
+    let sink = CaptureSink::builder(store.clone())
+        .secret(SECRET)
+        .notifier(notifier)
+        .renditions([Rendition::thumb()])
+        .rendition_limits(RenditionLimits {
+            memory_budget: 16 << 20,
+            threads: 1,
+            max_pixels: 100_000_000,
+        })
+        .build()
+        .unwrap();
+    let page = image::RgbImage::from_fn(1200, 5000, |x, y| {
+        image::Rgb([(x / 5) as u8, (y / 20) as u8, ((x + y) / 40) as u8])
+    });
+    for (token, format, encoding) in [
+        ("TallPng", "png", image::ImageFormat::Png),
+        ("TallJpg", "jpg", image::ImageFormat::Jpeg),
+    ] {
+        let mut file = Vec::new();
+        page.write_to(&mut std::io::Cursor::new(&mut file), encoding)
+            .unwrap();
+        send(&sink, token, format, file.into()).await;
+        let event = next(&mut events).await;
+        let entry = &event["data"]["renditions"][0];
+        if format == "png" {
+            assert_eq!(entry["state"], "done", "{entry}");
+            let key = Path::from(entry["key"].as_str().unwrap());
+            let bytes = store.get(&key).await.unwrap().bytes().await.unwrap();
+            let thumb = image::load_from_memory(&bytes).unwrap();
+            assert_eq!((thumb.width(), thumb.height()), (320, 1333));
+        } else {
+            assert_eq!(entry["state"], "failed", "{entry}");
+            let reason = entry["reason"].as_str().unwrap();
+            assert!(reason.contains("rendition memory budget"), "{reason}");
+        }
+    }
+}
