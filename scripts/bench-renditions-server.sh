@@ -10,12 +10,21 @@
 # rendition, made and delivered). Reports the callback rate, the time from
 # the first callback to the last event delivered, and the server's peak
 # RSS and CPU time.
+#   FILE=<path>        sends that capture instead (a full page, say)
+#   SERVER_BIN=<path>  measures another build of the server
+#   BUDGET="32 MiB"    sets renditions.memory_budget
 n=${1:-1000}
 source "$(dirname "$0")/bench-common.sh"
 cargo build --release -p shotsink-server >/dev/null
+server_bin=${SERVER_BIN:-$bin/shotsink}
+if [ -n "${FILE:-}" ]; then
+  send=(--file "$FILE"); what="$(basename "$FILE"), $(stat -c %s "$FILE") bytes"
+else
+  send=(--format png); what="180 KB PNG (1280 x 800)"
+fi
 "$bin/hook" --addr 127.0.0.1:8000 > "$work/hook.out" & hook=$!; pids+=("$hook"); wait_port 8000
 hz=$(getconf CLK_TCK)
-echo "# $(date -u +%F) on $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs); n=$n, c=32, 180 KB PNG (1280 x 800)"
+echo "# $(date -u +%F) on $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | xargs); n=$n, c=${C:-32}, $what${BUDGET:+, renditions.memory_budget = $BUDGET}"
 for mode in events renditions one-thread; do
   fresh_s3
   cat > "$work/$mode.toml" <<TOML
@@ -30,9 +39,12 @@ TOML
     renditions) printf '[renditions]\nlist = ["thumb", "card"]\n' >> "$work/$mode.toml" ;;
     one-thread) printf '[renditions]\nlist = ["thumb", "card"]\nthreads = 1\n' >> "$work/$mode.toml" ;;
   esac
-  "$bin/shotsink" serve --config "$work/$mode.toml" >/dev/null 2>&1 & server=$!; pids+=("$server"); wait_port 3000
+  if [ "$mode" != events ] && [ -n "${BUDGET:-}" ]; then
+    printf 'memory_budget = "%s"\n' "$BUDGET" >> "$work/$mode.toml"
+  fi
+  "$server_bin" serve --config "$work/$mode.toml" >/dev/null 2>&1 & server=$!; pids+=("$server"); wait_port 3000
   start=$(date +%s.%N)
-  rate=$("$bin/load" -n "$n" -c 32 --format png --url http://127.0.0.1:3000/callback --store s3://captures 2>/dev/null | grep '^| ' | tail -1 | cut -d'|' -f6 | xargs)
+  rate=$("$bin/load" -n "$n" -c "${C:-32}" "${send[@]}" --url http://127.0.0.1:3000/callback --store s3://captures 2>/dev/null | grep '^| ' | tail -1 | cut -d'|' -f6 | xargs)
   answered=$(date +%s.%N)
   pending="$work/s3/captures/.shotsink/events/pending"
   for _ in $(seq 1 1200); do

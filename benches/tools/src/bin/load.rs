@@ -33,6 +33,9 @@ struct Args {
     /// One format (jpg, png, webp, avif, pdf) instead of the five samples mixed
     #[arg(long, value_name = "FMT")]
     format: Option<Format>,
+    /// Send this file (its format from its extension) in every callback
+    #[arg(long, value_name = "PATH")]
+    file: Option<std::path::PathBuf>,
     /// Callback secret
     #[arg(
         long,
@@ -72,7 +75,23 @@ async fn main() -> Result<(), BoxError> {
     if args.concurrency == 0 {
         return Err("-c must be at least 1".into());
     }
+    let file = match &args.file {
+        Some(path) => {
+            let ext = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .unwrap_or_default();
+            let format: Format = ext
+                .parse()
+                .map_err(|e| format!("--file {}: {e}", path.display()))?;
+            let bytes =
+                std::fs::read(path).map_err(|e| format!("--file {}: {e}", path.display()))?;
+            Some((format, bytes::Bytes::from(bytes)))
+        }
+        None => None,
+    };
     let options = Options {
+        file,
         count: args.count,
         concurrency: args.concurrency,
         size: args.size,

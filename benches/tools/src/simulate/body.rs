@@ -6,10 +6,13 @@ use shotsink::testing::{generated, sample};
 
 use super::Options;
 
-/// The files to send, made before the clock starts: a generated PDF of the
-/// asked size, one sample format, or the five samples (callback `i` sends
+/// The files to send, made before the clock starts: one's own file, a
+/// generated PDF of the asked size, one sample format, or the five samples (callback `i` sends
 /// file `i % len`; the bytes are shared, never copied per callback).
 pub(super) fn files_for(o: &Options) -> Vec<(Format, Bytes)> {
+    if let Some(file) = &o.file {
+        return vec![file.clone()];
+    }
     match (o.size, o.format) {
         (Some(size), format) => {
             let format = format.unwrap_or(Format::Pdf);

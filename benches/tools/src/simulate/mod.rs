@@ -25,6 +25,8 @@ pub struct Options {
     pub concurrency: usize,
     pub size: Option<usize>,
     pub format: Option<Format>,
+    /// One file of one's own, sent by every callback.
+    pub file: Option<(Format, bytes::Bytes)>,
     pub secret: String,
     pub store: Option<String>,
     pub raw_put: Option<String>,
@@ -61,6 +63,7 @@ impl Options {
             concurrency: 32,
             size: None,
             format: None,
+            file: None,
             secret: secret.into(),
             store: None,
             raw_put: None,
