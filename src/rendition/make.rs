@@ -32,7 +32,7 @@ pub struct Rendered {
 const AVIF_SPEED: u8 = 8;
 
 /// Output rows resized at a time.
-const BAND: u32 = 128;
+const BAND: u32 = 64;
 
 /// Bytes the renditions of one capture hold beside the source's rows at
 /// their peak: every rendition's output (they are made side by side as the

@@ -68,7 +68,7 @@ pub struct RenditionLimits {
     /// pixels and working images). A capture that alone needs more is not
     /// decoded. Default 256 MiB: a 1920 × 16,000 RGBA full-page JPEG
     /// needs 123 MB decoded; a PNG is read a row at a time, a fraction of
-    /// that (1920 × 8000 to a thumbnail: 16 MB admitted).
+    /// that (1920 × 8000 to a thumbnail: 14 MB admitted).
     pub memory_budget: u64,
     /// Captures decoded at once, each on a blocking thread. Default: the
     /// number of cores.
