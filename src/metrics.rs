@@ -101,6 +101,15 @@ pub(crate) fn renditions(done: usize, failed: usize, elapsed: Option<Duration>) 
     let _ = (done, failed, elapsed);
 }
 
+/// Bytes of the rendition memory budget taken now.
+#[cfg(feature = "renditions")]
+pub(crate) fn rendition_memory(bytes: u64) {
+    #[cfg(feature = "metrics")]
+    metrics::gauge!("shotsink_rendition_memory_bytes").set(bytes as f64);
+    #[cfg(not(feature = "metrics"))]
+    let _ = bytes;
+}
+
 /// Every metric the sink reports, described (an exporter's `# HELP`, from
 /// the table in `docs/metrics.md`) and its series set to zero, so that
 /// they are there from the start rather than from their first event.
@@ -144,6 +153,7 @@ pub(crate) fn describe() {
             metrics::counter!("shotsink_renditions_total", "state" => state).increment(0);
         }
         let _ = metrics::histogram!("shotsink_rendition_duration_seconds");
+        metrics::gauge!("shotsink_rendition_memory_bytes").set(0.0);
     }
     #[cfg(feature = "notify")]
     crate::notify::counters::zero();

@@ -40,6 +40,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use budget::{Budget, KIB, Taken, closed};
+
+mod budget;
 mod error;
 mod geometry;
 pub(crate) mod jobs;
@@ -106,13 +109,10 @@ fn rows_bytes(size: (u32, u32), channels: u8, file: u64, renditions: &[Rendition
 #[derive(Debug, Clone)]
 pub struct Renderer {
     limits: RenditionLimits,
-    /// The memory budget, one permit per KiB (`total_kib` of them).
-    memory: Arc<Semaphore>,
-    total_kib: u64,
+    budget: Budget,
     threads: Arc<Semaphore>,
 }
 
-const KIB: u64 = 1024;
 /// What a PNG decoder holds beside its rows: the inflate window and
 /// buffers (measured well under this).
 const PNG_STATE: u64 = 256 * KIB;
@@ -121,23 +121,22 @@ const PNG_STATE: u64 = 256 * KIB;
 /// allocator keeps of freed memory (measured: a capture's resident peak
 /// was within 0.9 MiB of its images, heaptrack against `VmHWM`).
 const BESIDE: u64 = 1536 * KIB;
-/// The most permits one acquire takes, and tokio's bound on a semaphore.
-const MAX_KIB: u64 = u32::MAX as u64;
-
-fn closed(_: tokio::sync::AcquireError) -> RenditionError {
-    RenditionError::Worker("the renderer was closed".into())
-}
 
 impl Renderer {
     /// A renderer with these limits.
     pub fn new(limits: RenditionLimits) -> Self {
-        let kib = (limits.memory_budget / KIB).min(MAX_KIB) as usize;
         Self {
             limits,
-            total_kib: kib as u64,
-            memory: Arc::new(Semaphore::new(kib)),
+            budget: Budget::new(limits.memory_budget),
             threads: Arc::new(Semaphore::new(limits.threads.clamp(1, 1024))),
         }
+    }
+
+    /// Bytes of the memory budget taken now, by captures being read back,
+    /// waiting for a thread or rendered (also the gauge
+    /// `shotsink_rendition_memory_bytes`, feature `metrics`).
+    pub fn memory_in_use(&self) -> u64 {
+        self.budget.in_use()
     }
 
     /// The limits.
@@ -207,19 +206,8 @@ impl Renderer {
 
     /// Takes `needed` bytes from the budget, waiting for room; refused at
     /// once when the whole budget is smaller.
-    pub(crate) async fn admit(&self, needed: u64) -> Result<OwnedSemaphorePermit, RenditionError> {
-        let permits = needed.div_ceil(KIB);
-        if permits > self.total_kib {
-            let budget = self.limits.memory_budget;
-            return Err(RenditionError::OverBudget { needed, budget });
-        }
-        // At most `total_kib`, which fits in u32.
-        let permits = u32::try_from(permits).unwrap_or(u32::MAX);
-        self.memory
-            .clone()
-            .acquire_many_owned(permits)
-            .await
-            .map_err(closed)
+    pub(crate) async fn admit(&self, needed: u64) -> Result<Taken, RenditionError> {
+        self.budget.take(needed).await
     }
 
     /// Makes every rendition of one capture from one decode. The outer error
@@ -247,23 +235,12 @@ impl Renderer {
     /// taken before a thread's place, never while holding one.
     pub(crate) async fn admitted(
         &self,
-        held: Option<OwnedSemaphorePermit>,
+        held: Option<Taken>,
         source: &[u8],
         renditions: &[Rendition],
-    ) -> Result<(OwnedSemaphorePermit, u64), RenditionError> {
+    ) -> Result<(Taken, u64), RenditionError> {
         let needed = self.peak_bytes(source, renditions)?;
-        let permits = usize::try_from(needed.div_ceil(KIB)).unwrap_or(usize::MAX);
-        let memory = match held {
-            Some(mut held) if held.num_permits() >= permits => {
-                drop(held.split(held.num_permits() - permits));
-                held
-            }
-            held => {
-                drop(held);
-                self.admit(needed).await?
-            }
-        };
-        Ok((memory, needed))
+        Ok((self.budget.retake(held, needed).await?, needed))
     }
 
     /// One of the `threads` places, taken once the memory is: a capture is
@@ -279,7 +256,7 @@ impl Renderer {
     pub(crate) async fn run(
         &self,
         slot: Arc<OwnedSemaphorePermit>,
-        memory: OwnedSemaphorePermit,
+        memory: Taken,
         needed: u64,
         source: Bytes,
         renditions: Arc<[Rendition]>,

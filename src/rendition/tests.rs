@@ -199,14 +199,24 @@ async fn captures_wait_for_the_budget_and_give_it_back() {
         memory_budget: needed + needed / 2,
         ..limits
     });
-    let before = renderer.memory.available_permits();
+    assert_eq!(renderer.memory_in_use(), 0);
     let all = renditions(vec![Rendition::thumb()]);
+    // While the first holds its memory, the second cannot have its own.
+    let held = renderer.admit(needed).await.unwrap();
+    assert_eq!(renderer.memory_in_use(), needed.div_ceil(1024) * 1024);
+    let waiting = renderer.render(source.clone(), all.clone());
+    tokio::pin!(waiting);
+    let early = tokio::time::timeout(std::time::Duration::from_millis(200), &mut waiting).await;
+    assert!(early.is_err(), "rendered within a budget already taken");
+    drop(held);
+    assert!(waiting.await.unwrap()[0].is_ok());
     let (a, b) = tokio::join!(
         renderer.render(source.clone(), all.clone()),
         renderer.render(source, all)
     );
     assert!(a.unwrap()[0].is_ok() && b.unwrap()[0].is_ok());
-    assert_eq!(renderer.memory.available_permits(), before);
+    // All given back.
+    assert_eq!(renderer.memory_in_use(), 0);
 }
 
 #[test]
