@@ -101,13 +101,21 @@ pub(crate) fn renditions(done: usize, failed: usize, elapsed: Option<Duration>) 
     let _ = (done, failed, elapsed);
 }
 
-/// Bytes of the rendition memory budget taken now.
+/// `bytes` more of the rendition memory budget held (`more`), or given
+/// back: moved by as much, so that changes add up in any order.
 #[cfg(feature = "renditions")]
-pub(crate) fn rendition_memory(bytes: u64) {
+pub(crate) fn rendition_memory(bytes: u64, more: bool) {
     #[cfg(feature = "metrics")]
-    metrics::gauge!("shotsink_rendition_memory_bytes").set(bytes as f64);
+    {
+        let gauge = metrics::gauge!("shotsink_rendition_memory_bytes");
+        if more {
+            gauge.increment(bytes as f64);
+        } else {
+            gauge.decrement(bytes as f64);
+        }
+    }
     #[cfg(not(feature = "metrics"))]
-    let _ = bytes;
+    let _ = (bytes, more);
 }
 
 /// Every metric the sink reports, described (an exporter's `# HELP`, from
@@ -153,7 +161,7 @@ pub(crate) fn describe() {
             metrics::counter!("shotsink_renditions_total", "state" => state).increment(0);
         }
         let _ = metrics::histogram!("shotsink_rendition_duration_seconds");
-        metrics::gauge!("shotsink_rendition_memory_bytes").set(0.0);
+        metrics::gauge!("shotsink_rendition_memory_bytes").increment(0.0);
     }
     #[cfg(feature = "notify")]
     crate::notify::counters::zero();

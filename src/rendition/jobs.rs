@@ -189,7 +189,7 @@ impl Jobs {
         // Refused before the read only when even the least it can need
         // exceeds the budget; the estimate is capped at the budget, and the
         // header's figure decides once read.
-        let budget = self.renderer.limits().memory_budget;
+        let budget = self.renderer.budget_bytes();
         let png = data.format.as_deref() == Some(Format::Png.extension());
         let least = Renderer::least((w, h), size, &owed, png);
         if least > budget {

@@ -50,7 +50,7 @@ pub(crate) fn working_bytes(src: (u32, u32), channels: u8, renditions: &[Renditi
         let scale = (p.crop.3 / f64::from(p.out.1)).max(1.0);
         let band_rows = ((f64::from(BAND) + 6.0) * scale).ceil() as u64 + 2;
         let intermediate = (ow.saturating_mul(band_rows))
-            .max((p.crop.2.ceil() as u64).saturating_mul(u64::from(BAND)))
+            .max((p.crop.2.ceil() as u64).saturating_mul(u64::from(BAND.min(p.out.1))))
             .saturating_mul(c);
         let out = ow.saturating_mul(oh).saturating_mul(c);
         outputs = outputs.saturating_add(out);

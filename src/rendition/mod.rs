@@ -96,7 +96,7 @@ impl Default for RenditionLimits {
 /// renditions' own, and what is beside them.
 fn rows_bytes(size: (u32, u32), channels: u8, file: u64, renditions: &[Rendition]) -> u64 {
     let row = u64::from(size.0) * u64::from(channels);
-    let window = u64::from(make::window_rows(size, renditions)) * row;
+    let window = u64::from(make::window_rows(size, renditions)).saturating_mul(row);
     let decoder = (u64::from(size.0) * 8).saturating_mul(4) + PNG_STATE;
     file.saturating_add(window)
         .saturating_add(decoder)
@@ -130,6 +130,11 @@ impl Renderer {
             budget: Budget::new(limits.memory_budget),
             threads: Arc::new(Semaphore::new(limits.threads.clamp(1, 1024))),
         }
+    }
+
+    /// The memory budget in bytes, in whole KiB (its permits' unit).
+    pub(crate) fn budget_bytes(&self) -> u64 {
+        self.budget.capacity()
     }
 
     /// Bytes of the memory budget taken now, by captures being read back,
@@ -229,10 +234,10 @@ impl Renderer {
     }
 
     /// The bytes `source` needs, from its header, taken from the budget:
-    /// what `held` already has (the excess given back), or, when it has
-    /// too little, the whole taken again after letting go of it, so that no
-    /// two captures each hold part and wait for the rest. Memory is always
-    /// taken before a thread's place, never while holding one.
+    /// what `held` already has (the excess given back), the rest added when
+    /// free at once, or else the whole waited for after letting go of it
+    /// (never waiting while holding part). Memory is always taken before a
+    /// thread's place, never while holding one.
     pub(crate) async fn admitted(
         &self,
         held: Option<Taken>,

@@ -28,7 +28,7 @@ pub(crate) struct Header {
 impl Header {
     /// The pixels as the renditions use them (width × height × channels).
     pub(crate) fn pixels_bytes(&self) -> u64 {
-        u64::from(self.width) * u64::from(self.height) * u64::from(self.channels)
+        (u64::from(self.width) * u64::from(self.height)).saturating_mul(u64::from(self.channels))
     }
 }
 
