@@ -9,7 +9,7 @@ use http::StatusCode;
 use object_store::path::Path;
 use object_store::{Attribute, GetOptions, ObjectStoreExt};
 use shotsink::notify::{EventLog, EventState, Notifier};
-use shotsink::rendition::Rendition;
+use shotsink::rendition::{Rendition, RenditionLimits};
 use shotsink::{CaptureSink, OnExisting};
 use tokio::sync::mpsc;
 use tower::ServiceExt;
@@ -31,6 +31,15 @@ async fn setup() -> Setup {
 }
 
 async fn setup_with(policy: OnExisting) -> Setup {
+    let renditions = [Rendition::thumb(), Rendition::card()];
+    setup_limited(policy, &renditions, None).await
+}
+
+async fn setup_limited(
+    policy: OnExisting,
+    renditions: &[Rendition],
+    limits: Option<RenditionLimits>,
+) -> Setup {
     let s3 = S3Server::start().await;
     let store = s3.store();
     let (url, events) = crate::events::app().await;
@@ -39,14 +48,16 @@ async fn setup_with(policy: OnExisting) -> Setup {
         .journal(log.clone())
         .build()
         .unwrap();
-    let sink = CaptureSink::builder(store.clone())
+    let mut sink = CaptureSink::builder(store.clone())
         .secret(SECRET)
         .on_existing(policy)
         .cache_control("public, max-age=600")
         .notifier(notifier)
-        .renditions([Rendition::thumb(), Rendition::card()])
-        .build()
-        .unwrap();
+        .renditions(renditions.iter().cloned());
+    if let Some(limits) = limits {
+        sink = sink.rendition_limits(limits);
+    }
+    let sink = sink.build().unwrap();
     Setup {
         sink,
         store,
@@ -223,28 +234,15 @@ async fn renditions_follow_the_overwrite_policy_and_the_event_says_what_is_store
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_png_page_larger_than_the_budget_decoded_is_rendered_a_row_at_a_time() {
-    use shotsink::rendition::RenditionLimits;
     // 1200 x 5000 RGB: 18 MB decoded, over a 16 MiB budget. As a PNG it is
     // read a row at a time and its thumbnail made; as a JPEG, decoded
     // whole, it is refused before it is even read back.
-    let s3 = S3Server::start().await;
-    let store = s3.store();
-    let (url, mut events) = crate::events::app().await;
-    let notifier = Notifier::builder(&url, WHSEC)
-        .journal(EventLog::new(store.clone()))
-        .build()
-        .unwrap();
-    let sink = CaptureSink::builder(store.clone())
-        .secret(SECRET)
-        .notifier(notifier)
-        .renditions([Rendition::thumb()])
-        .rendition_limits(RenditionLimits {
-            memory_budget: 16 << 20,
-            threads: 1,
-            max_pixels: 100_000_000,
-        })
-        .build()
-        .unwrap();
+    let limits = RenditionLimits {
+        memory_budget: 16 << 20,
+        threads: 1,
+        max_pixels: 100_000_000,
+    };
+    let mut s = setup_limited(OnExisting::KeepFirst, &[Rendition::thumb()], Some(limits)).await;
     let page = image::RgbImage::from_fn(1200, 5000, |x, y| {
         image::Rgb([(x / 5) as u8, (y / 20) as u8, ((x + y) / 40) as u8])
     });
@@ -255,13 +253,13 @@ async fn a_png_page_larger_than_the_budget_decoded_is_rendered_a_row_at_a_time()
         let mut file = Vec::new();
         page.write_to(&mut std::io::Cursor::new(&mut file), encoding)
             .unwrap();
-        send(&sink, token, format, file.into()).await;
-        let event = next(&mut events).await;
+        send(&s.sink, token, format, file.into()).await;
+        let event = next(&mut s.events).await;
         let entry = &event["data"]["renditions"][0];
         if format == "png" {
             assert_eq!(entry["state"], "done", "{entry}");
             let key = Path::from(entry["key"].as_str().unwrap());
-            let bytes = store.get(&key).await.unwrap().bytes().await.unwrap();
+            let bytes = s.store.get(&key).await.unwrap().bytes().await.unwrap();
             let thumb = image::load_from_memory(&bytes).unwrap();
             assert_eq!((thumb.width(), thumb.height()), (320, 1333));
         } else {
